@@ -1,0 +1,54 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLStability.Networks;
+
+/// <summary>
+/// One hidden layer: linear, optional normalization, activation, optional dropout, and optionally a residual
+/// shortcut around all of it (identity, or a bias-free linear projection where the width changes).
+/// </summary>
+internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear linear;
+    private readonly nn.Module<Tensor, Tensor>? norm;
+    private readonly nn.Module<Tensor, Tensor> activation;
+    private readonly Dropout? dropout;
+    private readonly Linear? projection;
+    private readonly bool residual;
+
+    public HiddenBlock(string name, long inputSize, long outputSize, DeepNetworkOptions options) : base(name)
+    {
+        linear = nn.Linear(inputSize, outputSize);
+        norm = options.Normalization switch
+        {
+            NormalizationKind.BatchNorm => nn.BatchNorm1d(outputSize),
+            NormalizationKind.LayerNorm => nn.LayerNorm(outputSize),
+            _ => null,
+        };
+        activation = Activations.Create(options.Activation, options.LeakyReLUSlope);
+        dropout = options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
+        residual = options.ResidualConnections;
+        projection = residual && inputSize != outputSize ? nn.Linear(inputSize, outputSize, hasBias: false) : null;
+        RegisterComponents();
+    }
+
+    /// <summary>The layer's main weight matrix (its gradient is what diagnostics watch).</summary>
+    public Linear Linear => linear;
+
+    /// <summary>The shortcut's projection, or null for an identity shortcut or no shortcut.</summary>
+    public Linear? Projection => projection;
+
+    public override Tensor forward(Tensor input)
+    {
+        Tensor output = linear.forward(input);
+        if (norm != null)
+            output = norm.forward(output);
+        output = activation.forward(output);
+        if (dropout != null)
+            output = dropout.forward(output);
+        if (residual)
+            output = output + (projection != null ? projection.forward(input) : input);
+        return output;
+    }
+}

@@ -1,0 +1,51 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLStability.Networks;
+
+/// <summary>A multilayer perceptron of <see cref="HiddenBlock"/>s followed by a linear head producing logits.</summary>
+internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<HiddenBlock> blocks = new();
+    private readonly Linear head;
+
+    public MlpNetwork(int inputSize, int outputSize, DeepNetworkOptions options) : base(nameof(MlpNetwork))
+    {
+        long width = inputSize;
+        for (int i = 0; i < options.HiddenLayers; i++)
+        {
+            blocks.Add(new HiddenBlock($"block{i}", width, options.HiddenSize, options));
+            width = options.HiddenSize;
+        }
+        head = nn.Linear(width, outputSize);
+        RegisterComponents();
+        WeightInitializer.Apply(this, options);
+    }
+
+    /// <summary>The hidden layers, first to last.</summary>
+    public IReadOnlyList<HiddenBlock> Blocks => blocks.ToArray();
+
+    /// <summary>The output layer.</summary>
+    public Linear Head => head;
+
+    /// <summary>Every linear layer, in forward order: each block's linear (then its projection), then the head.</summary>
+    public IEnumerable<Linear> LinearLayers()
+    {
+        foreach (HiddenBlock block in blocks)
+        {
+            yield return block.Linear;
+            if (block.Projection != null)
+                yield return block.Projection;
+        }
+        yield return head;
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        Tensor hidden = input;
+        foreach (HiddenBlock block in blocks)
+            hidden = block.forward(hidden);
+        return head.forward(hidden);
+    }
+}

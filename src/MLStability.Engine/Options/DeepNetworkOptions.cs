@@ -1,0 +1,149 @@
+namespace MLStability;
+
+/// <summary>
+/// Architecture and training settings shared by every MLStability deep network.
+/// The defaults are a stable preset: residual connections, layer normalization, He initialization,
+/// global-norm gradient clipping, AdamW and a warmup-then-cosine learning-rate schedule.
+/// Every technique can be switched off to reproduce the classic failures of deep networks.
+/// </summary>
+public class DeepNetworkOptions
+{
+    /// <summary>Number of hidden layers. Default 4; valid range [0, 10000] (0 gives a linear softmax model).</summary>
+    public int HiddenLayers { get; set; } = 4;
+
+    /// <summary>Width of every hidden layer. Default 256; valid range [1, 65536].</summary>
+    public int HiddenSize { get; set; } = 256;
+
+    /// <summary>Nonlinearity after each hidden layer. Default <see cref="ActivationKind.ReLU"/>.</summary>
+    public ActivationKind Activation { get; set; } = ActivationKind.ReLU;
+
+    /// <summary>Negative slope of <see cref="ActivationKind.LeakyReLU"/> (also used for its He gain). Default 0.01; valid range [0, 1).</summary>
+    public float LeakyReLUSlope { get; set; } = 0.01f;
+
+    /// <summary>
+    /// Adds each hidden layer's input to its output (y = f(x) + x), giving gradients an identity path through depth.
+    /// Where the width changes (the first layer) the shortcut is a learned linear projection. Default true.
+    /// </summary>
+    public bool ResidualConnections { get; set; } = true;
+
+    /// <summary>Normalization of each hidden layer's pre-activation. Default <see cref="NormalizationKind.LayerNorm"/>.</summary>
+    public NormalizationKind Normalization { get; set; } = NormalizationKind.LayerNorm;
+
+    /// <summary>Weight initialization of every linear layer. Default <see cref="InitializationKind.HeNormal"/>.</summary>
+    public InitializationKind Initialization { get; set; } = InitializationKind.HeNormal;
+
+    /// <summary>Dropout probability after each hidden activation (training only). Default 0.1; valid range [0, 1).</summary>
+    public float Dropout { get; set; } = 0.1f;
+
+    /// <summary>How gradients are bounded before each optimizer step. Default <see cref="GradientClippingKind.GlobalNorm"/>.</summary>
+    public GradientClippingKind GradientClipping { get; set; } = GradientClippingKind.GlobalNorm;
+
+    /// <summary>The bound used by <see cref="GradientClipping"/> (an element bound or a norm). Default 1; valid range (0, +inf).</summary>
+    public float ClippingThreshold { get; set; } = 1f;
+
+    /// <summary>The update rule. Default <see cref="OptimizerKind.AdamW"/>.</summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
+
+    /// <summary>Peak learning rate (reached at the end of warmup). Default 1e-3; valid range (0, 10].</summary>
+    public float LearningRate { get; set; } = 1e-3f;
+
+    /// <summary>
+    /// Weight decay: decoupled for <see cref="OptimizerKind.AdamW"/>, an L2 term added to the gradient for the
+    /// other optimizers. Default 1e-4; valid range [0, 1).
+    /// </summary>
+    public float WeightDecay { get; set; } = 1e-4f;
+
+    /// <summary>Momentum of <see cref="OptimizerKind.Momentum"/> and <see cref="OptimizerKind.RmsProp"/>. Default 0.9; valid range [0, 1).</summary>
+    public float Momentum { get; set; } = 0.9f;
+
+    /// <summary>Uses Nesterov momentum with <see cref="OptimizerKind.Momentum"/>. Default false.</summary>
+    public bool Nesterov { get; set; }
+
+    /// <summary>The learning-rate schedule after warmup. Default <see cref="LearningRateScheduleKind.Cosine"/>.</summary>
+    public LearningRateScheduleKind LearningRateSchedule { get; set; } = LearningRateScheduleKind.Cosine;
+
+    /// <summary>Optimizer steps of linear warmup from LearningRate / WarmupSteps up to LearningRate. Default 100; valid range [0, +inf).</summary>
+    public int WarmupSteps { get; set; } = 100;
+
+    /// <summary>Decay factor gamma of the <see cref="LearningRateScheduleKind.Step"/> and <see cref="LearningRateScheduleKind.Exponential"/> schedules. Default 0.1; valid range (0, 1].</summary>
+    public float LearningRateDecay { get; set; } = 0.1f;
+
+    /// <summary>
+    /// Optimizer steps per decay by <see cref="LearningRateDecay"/> in the Step and Exponential schedules.
+    /// Default 0, meaning one epoch's worth of steps; valid range [0, +inf).
+    /// </summary>
+    public int LearningRateDecaySteps { get; set; }
+
+    /// <summary>Final learning rate of the Linear and Cosine schedules. Default 0; valid range [0, LearningRate].</summary>
+    public float MinimumLearningRate { get; set; }
+
+    /// <summary>Passes over the training data. Default 10; valid range [1, 100000].</summary>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Rows per mini-batch. Default 128; valid range [1, 1048576].</summary>
+    public int BatchSize { get; set; } = 128;
+
+    /// <summary>
+    /// Fraction of the training rows held out (after a seeded shuffle) to report validation loss and accuracy each
+    /// epoch and to drive early stopping. Default 0 (no hold-out); valid range [0, 1).
+    /// </summary>
+    public float ValidationFraction { get; set; }
+
+    /// <summary>
+    /// Stops after this many epochs without a lower validation loss and keeps the weights of the best epoch.
+    /// Default 0 (off); valid range [0, +inf). Needs <see cref="ValidationFraction"/> &gt; 0.
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; }
+
+    /// <summary>
+    /// Seed of weight initialization, shuffling, dropout and the validation split. Default null: the MLContext's seed
+    /// when it has one, else a random seed. The same seed on CPU gives bit-identical models.
+    /// </summary>
+    public int? Seed { get; set; }
+
+    /// <summary>
+    /// Where to train and score: "auto" (CUDA when TorchSharp reports it, else CPU), "cpu", "cuda" or "cuda:N".
+    /// Default "auto". CUDA needs the application to reference a CUDA backend package of TorchSharp.
+    /// </summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Receives a summary after every epoch (loss, validation metrics, learning rate, seconds). Default null.</summary>
+    public IProgress<EpochProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// Checks every option against its valid range and throws an <see cref="ArgumentException"/> naming the first
+    /// invalid option, its value and the valid range.
+    /// </summary>
+    public virtual void Validate()
+    {
+        string owner = GetType().Name;
+        OptionChecks.InRange(owner, nameof(HiddenLayers), HiddenLayers, 0, 10_000);
+        OptionChecks.InRange(owner, nameof(HiddenSize), HiddenSize, 1, 65_536);
+        OptionChecks.Defined(owner, nameof(Activation), Activation);
+        OptionChecks.InHalfOpenRange(owner, nameof(LeakyReLUSlope), LeakyReLUSlope, 0, 1);
+        OptionChecks.Defined(owner, nameof(Normalization), Normalization);
+        OptionChecks.Defined(owner, nameof(Initialization), Initialization);
+        OptionChecks.InHalfOpenRange(owner, nameof(Dropout), Dropout, 0, 1);
+        OptionChecks.Defined(owner, nameof(GradientClipping), GradientClipping);
+        OptionChecks.Positive(owner, nameof(ClippingThreshold), ClippingThreshold);
+        OptionChecks.Defined(owner, nameof(Optimizer), Optimizer);
+        OptionChecks.InLeftOpenRange(owner, nameof(LearningRate), LearningRate, 0, 10);
+        OptionChecks.InHalfOpenRange(owner, nameof(WeightDecay), WeightDecay, 0, 1);
+        OptionChecks.InHalfOpenRange(owner, nameof(Momentum), Momentum, 0, 1);
+        OptionChecks.Defined(owner, nameof(LearningRateSchedule), LearningRateSchedule);
+        OptionChecks.InRange(owner, nameof(WarmupSteps), WarmupSteps, 0, int.MaxValue);
+        OptionChecks.InLeftOpenRange(owner, nameof(LearningRateDecay), LearningRateDecay, 0, 1);
+        OptionChecks.InRange(owner, nameof(LearningRateDecaySteps), LearningRateDecaySteps, 0, int.MaxValue);
+        OptionChecks.InClosedRange(owner, nameof(MinimumLearningRate), MinimumLearningRate, 0, LearningRate, "LearningRate");
+        OptionChecks.InRange(owner, nameof(Epochs), Epochs, 1, 100_000);
+        OptionChecks.InRange(owner, nameof(BatchSize), BatchSize, 1, 1 << 20);
+        OptionChecks.InHalfOpenRange(owner, nameof(ValidationFraction), ValidationFraction, 0, 1);
+        OptionChecks.InRange(owner, nameof(EarlyStoppingPatience), EarlyStoppingPatience, 0, int.MaxValue);
+        if (EarlyStoppingPatience > 0 && ValidationFraction <= 0)
+            throw new ArgumentException(
+                $"{owner}.{nameof(EarlyStoppingPatience)} = {EarlyStoppingPatience} needs a validation split: set " +
+                $"{nameof(ValidationFraction)} in (0, 1), e.g. 0.1, or set {nameof(EarlyStoppingPatience)} = 0.",
+                nameof(EarlyStoppingPatience));
+        DeviceSelector.ValidateSyntax(owner, Device);
+    }
+}

@@ -1,0 +1,18 @@
+namespace MLStability;
+
+/// <summary>How weight matrices are initialized; biases start at zero for every kind except <see cref="Default"/>.</summary>
+public enum InitializationKind
+{
+    /// <summary>TorchSharp's default for linear layers: weights and biases ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).</summary>
+    Default,
+    /// <summary>Glorot uniform: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)).</summary>
+    XavierUniform,
+    /// <summary>Glorot normal: N(0, 2 / (fan_in + fan_out)).</summary>
+    XavierNormal,
+    /// <summary>He (Kaiming) uniform: U(-b, b) with b = gain * sqrt(3 / fan_in), gain = sqrt(2) for ReLU.</summary>
+    HeUniform,
+    /// <summary>He (Kaiming) normal: N(0, gain^2 / fan_in), gain = sqrt(2) for ReLU.</summary>
+    HeNormal,
+    /// <summary>A (semi-)orthogonal matrix scaled by the activation's gain (Saxe et al.).</summary>
+    Orthogonal,
+}
