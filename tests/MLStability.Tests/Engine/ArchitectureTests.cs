@@ -1,0 +1,107 @@
+using MLStability.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLStability.Tests.Engine;
+
+[TestClass]
+public sealed class ArchitectureTests
+{
+    /// <summary>First-layer weight-gradient norm of a fresh network on a fixed batch.</summary>
+    private static double FirstLayerGradientNorm(DeepNetworkOptions options)
+    {
+        torch.random.manual_seed(8);
+        using var network = new MlpNetwork(32, 10, options);
+        using var x = torch.randn(64, 32);
+        using var y = torch.randint(0, 10, 64);
+        nn.functional.cross_entropy(network.forward(x), y).backward();
+        return network.Blocks[0].Linear.weight!.grad!.norm().item<float>();
+    }
+
+    private static DeepNetworkOptions DeepSigmoid() => new()
+    {
+        HiddenLayers = 20, HiddenSize = 64, Activation = ActivationKind.Sigmoid, Initialization = InitializationKind.Default,
+        ResidualConnections = false, Normalization = NormalizationKind.None, Dropout = 0,
+    };
+
+    [TestMethod]
+    public void ResidualConnectionsRescueTheFirstLayerGradientOfADeepSigmoidNet()
+    {
+        double plain = FirstLayerGradientNorm(DeepSigmoid());
+        var residual = DeepSigmoid();
+        residual.ResidualConnections = true;
+        double withResidual = FirstLayerGradientNorm(residual);
+        Assert.IsTrue(plain < 1e-8, $"plain deep sigmoid should vanish, got {plain:E2}");
+        Assert.IsTrue(withResidual / plain > 1e4, $"residual {withResidual:E2} vs plain {plain:E2}");
+    }
+
+    [TestMethod]
+    [DataRow(NormalizationKind.LayerNorm)]
+    [DataRow(NormalizationKind.BatchNorm)]
+    public void NormalizationRaisesTheFirstLayerGradientOfADeepSigmoidNet(NormalizationKind kind)
+    {
+        double plain = FirstLayerGradientNorm(DeepSigmoid());
+        var normalized = DeepSigmoid();
+        normalized.Normalization = kind;
+        double withNorm = FirstLayerGradientNorm(normalized);
+        Assert.IsTrue(withNorm / plain > 100, $"{kind} {withNorm:E2} vs plain {plain:E2}");
+    }
+
+    [TestMethod]
+    public void ResidualShortcutProjectsOnlyWhereTheWidthChanges()
+    {
+        using var network = new MlpNetwork(32, 10, new DeepNetworkOptions { HiddenLayers = 3, HiddenSize = 16 });
+        Assert.IsNotNull(network.Blocks[0].Projection);
+        Assert.IsNull(network.Blocks[1].Projection);
+        using var plain = new MlpNetwork(32, 10, new DeepNetworkOptions { HiddenLayers = 3, HiddenSize = 16, ResidualConnections = false });
+        Assert.IsNull(plain.Blocks[0].Projection);
+        static long Count(MlpNetwork n) => n.parameters().Sum(p => p.numel());
+        Assert.AreEqual(16L * 32, Count(network) - Count(plain), "exactly one 16x32 projection, no bias");
+    }
+
+    [TestMethod]
+    public void NormalizationKindsAddTheirOwnParametersAndBuffers()
+    {
+        static string[] Names(NormalizationKind kind)
+        {
+            using var n = new MlpNetwork(8, 2, new DeepNetworkOptions { HiddenLayers = 1, HiddenSize = 4, Normalization = kind });
+            return n.state_dict().Keys.ToArray();
+        }
+        Assert.IsFalse(Names(NormalizationKind.None).Any(k => k.Contains("norm")));
+        Assert.IsTrue(Names(NormalizationKind.LayerNorm).Contains("blocks.0.norm.weight"));
+        Assert.IsTrue(Names(NormalizationKind.BatchNorm).Contains("blocks.0.norm.running_mean"));
+    }
+
+    [TestMethod]
+    public void EachActivationComputesItsFunction()
+    {
+        using var x = torch.linspace(-3, 3, 13);
+        var expected = new Dictionary<ActivationKind, Tensor>
+        {
+            [ActivationKind.Sigmoid] = torch.sigmoid(x),
+            [ActivationKind.Tanh] = torch.tanh(x),
+            [ActivationKind.ReLU] = torch.clamp_min(x, 0),
+            [ActivationKind.LeakyReLU] = torch.where(x > 0, x, x * 0.2),
+            [ActivationKind.ELU] = torch.where(x > 0, x, torch.exp(x) - 1),
+            [ActivationKind.GELU] = x * 0.5 * (1 + torch.special.erf(x / Math.Sqrt(2))),
+            [ActivationKind.SELU] = 1.0507009873554805 * torch.where(x > 0, x, 1.6732632423543772 * (torch.exp(x) - 1)),
+        };
+        foreach (var (kind, value) in expected)
+        {
+            using var module = Activations.Create(kind, 0.2f);
+            Assert.IsTrue(module.forward(x).allclose(value, atol: 1e-5), kind.ToString());
+        }
+    }
+
+    [TestMethod]
+    public void DropoutIsActiveInTrainingOnly()
+    {
+        torch.random.manual_seed(9);
+        using var network = new MlpNetwork(16, 4, new DeepNetworkOptions { HiddenLayers = 2, HiddenSize = 64, Dropout = 0.5f });
+        using var x = torch.randn(8, 16);
+        network.train();
+        Assert.IsFalse(network.forward(x).allclose(network.forward(x)), "two training passes should drop different units");
+        network.eval();
+        Assert.IsTrue(network.forward(x).allclose(network.forward(x), rtol: 0, atol: 0));
+    }
+}

@@ -1,0 +1,70 @@
+namespace MLStability.Tests.Engine;
+
+[TestClass]
+public sealed class OptionsTests
+{
+    [TestMethod]
+    public void DefaultsAreTheStablePreset()
+    {
+        var o = new StableDeepOptions();
+        Assert.IsTrue(o.ResidualConnections);
+        Assert.AreEqual(NormalizationKind.LayerNorm, o.Normalization);
+        Assert.AreEqual(InitializationKind.HeNormal, o.Initialization);
+        Assert.AreEqual(ActivationKind.ReLU, o.Activation);
+        Assert.AreEqual(GradientClippingKind.GlobalNorm, o.GradientClipping);
+        Assert.AreEqual(1f, o.ClippingThreshold);
+        Assert.AreEqual(OptimizerKind.AdamW, o.Optimizer);
+        Assert.AreEqual(LearningRateScheduleKind.Cosine, o.LearningRateSchedule);
+        Assert.AreEqual(100, o.WarmupSteps);
+        Assert.AreEqual(1e-3f, o.LearningRate);
+        Assert.AreEqual(1e-4f, o.WeightDecay);
+        Assert.AreEqual(10, o.Epochs);
+        Assert.AreEqual(128, o.BatchSize);
+        Assert.AreEqual(0.1f, o.Dropout);
+        Assert.AreEqual("auto", o.Device);
+        Assert.AreEqual("Label", o.LabelColumnName);
+        Assert.AreEqual("Features", o.FeatureColumnName);
+        Assert.IsNull(o.Seed);
+        o.Validate();
+    }
+
+    public static IEnumerable<object[]> InvalidOptions()
+    {
+        yield return Case(o => o.HiddenLayers = -1, "HiddenLayers", "[0, 10000]");
+        yield return Case(o => o.HiddenSize = 0, "HiddenSize", "[1, 65536]");
+        yield return Case(o => o.Epochs = 0, "Epochs", "[1, 100000]");
+        yield return Case(o => o.BatchSize = 0, "BatchSize", "[1, 1048576]");
+        yield return Case(o => o.LearningRate = 0, "LearningRate", "(0, 10]");
+        yield return Case(o => o.LearningRate = float.NaN, "LearningRate", "(0, 10]");
+        yield return Case(o => o.ClippingThreshold = 0, "ClippingThreshold", "(0, +inf)");
+        yield return Case(o => o.ClippingThreshold = -1, "ClippingThreshold", "(0, +inf)");
+        yield return Case(o => o.Dropout = 1, "Dropout", "[0, 1)");
+        yield return Case(o => o.WeightDecay = -0.1f, "WeightDecay", "[0, 1)");
+        yield return Case(o => o.Momentum = 1, "Momentum", "[0, 1)");
+        yield return Case(o => o.WarmupSteps = -5, "WarmupSteps", "[0, +inf)");
+        yield return Case(o => o.LearningRateDecay = 0, "LearningRateDecay", "(0, 1]");
+        yield return Case(o => o.LearningRateDecaySteps = -1, "LearningRateDecaySteps", "[0, +inf)");
+        yield return Case(o => o.MinimumLearningRate = 1, "MinimumLearningRate", "LearningRate");
+        yield return Case(o => o.ValidationFraction = 1, "ValidationFraction", "[0, 1)");
+        yield return Case(o => o.EarlyStoppingPatience = -1, "EarlyStoppingPatience", "[0, +inf)");
+        yield return Case(o => o.EarlyStoppingPatience = 2, "EarlyStoppingPatience", "ValidationFraction");
+        yield return Case(o => o.LeakyReLUSlope = 1, "LeakyReLUSlope", "[0, 1)");
+        yield return Case(o => o.Activation = (ActivationKind)99, "Activation", "Sigmoid, Tanh, ReLU");
+        yield return Case(o => o.Optimizer = (OptimizerKind)99, "Optimizer", "Sgd, Momentum, Adam");
+        yield return Case(o => o.Device = "gpu", "Device", "\"cuda:N\"");
+        yield return Case(o => o.FeatureColumnName = "", "FeatureColumnName", "must name a column");
+    }
+
+    private static object[] Case(Action<StableDeepOptions> change, string option, string range) => new object[] { change, option, range };
+
+    [TestMethod]
+    [DynamicData(nameof(InvalidOptions))]
+    public void InvalidValuesNameTheOptionAndItsRange(Action<StableDeepOptions> change, string option, string range)
+    {
+        var options = new StableDeepOptions();
+        change(options);
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        StringAssert.Contains(error.Message, option);
+        StringAssert.Contains(error.Message, range);
+    }
+}
