@@ -1,0 +1,84 @@
+namespace MLStability.Tests.Trainers;
+
+/// <summary>
+/// A blanket guard against options that do nothing: changing any single option from a base configuration must
+/// change the trained model's scores. Each option's specific meaning is tested in the engine tests.
+/// </summary>
+[TestClass]
+public sealed class EveryOptionChangesTrainingTests
+{
+    private static StableDeepOptions Base() => new()
+    {
+        HiddenLayers = 2, HiddenSize = 16, Epochs = 3, BatchSize = 16, Seed = 3, Device = "cpu", WarmupSteps = 10,
+        Activation = ActivationKind.LeakyReLU, Optimizer = OptimizerKind.AdamW, ClippingThreshold = 0.05f,
+        LearningRateSchedule = LearningRateScheduleKind.Step, LearningRateDecaySteps = 20,
+    };
+
+    public static IEnumerable<object[]> Changes()
+    {
+        yield return Change("HiddenLayers", o => o.HiddenLayers = 3);
+        yield return Change("HiddenSize", o => o.HiddenSize = 24);
+        yield return Change("Activation", o => o.Activation = ActivationKind.Tanh);
+        yield return Change("LeakyReLUSlope", o => o.LeakyReLUSlope = 0.3f);
+        yield return Change("ResidualConnections", o => o.ResidualConnections = false);
+        yield return Change("Normalization", o => o.Normalization = NormalizationKind.BatchNorm);
+        yield return Change("Initialization", o => o.Initialization = InitializationKind.Orthogonal);
+        yield return Change("Dropout", o => o.Dropout = 0.4f);
+        yield return Change("GradientClipping", o => o.GradientClipping = GradientClippingKind.Value);
+        yield return Change("ClippingThreshold", o => o.ClippingThreshold = 0.5f);
+        yield return Change("Optimizer", o => o.Optimizer = OptimizerKind.RmsProp);
+        yield return Change("LearningRate", o => o.LearningRate = 3e-3f);
+        yield return Change("WeightDecay", o => o.WeightDecay = 0.1f);
+        yield return Change("Momentum", o => { o.Optimizer = OptimizerKind.Momentum; o.Momentum = 0.5f; }, o => o.Optimizer = OptimizerKind.Momentum);
+        yield return Change("Nesterov", o => { o.Optimizer = OptimizerKind.Momentum; o.Nesterov = true; }, o => o.Optimizer = OptimizerKind.Momentum);
+        yield return Change("LearningRateSchedule", o => o.LearningRateSchedule = LearningRateScheduleKind.Cosine);
+        yield return Change("WarmupSteps", o => o.WarmupSteps = 0);
+        yield return Change("LearningRateDecay", o => o.LearningRateDecay = 0.5f);
+        yield return Change("LearningRateDecaySteps", o => o.LearningRateDecaySteps = 5);
+        yield return Change("MinimumLearningRate", o => { o.LearningRateSchedule = LearningRateScheduleKind.Linear; o.MinimumLearningRate = 5e-4f; },
+            o => o.LearningRateSchedule = LearningRateScheduleKind.Linear);
+        yield return Change("Epochs", o => o.Epochs = 4);
+        yield return Change("BatchSize", o => o.BatchSize = 32);
+        yield return Change("ValidationFraction", o => o.ValidationFraction = 0.2f);
+        yield return Change("EarlyStoppingPatience", o => { NoisyLongRun(o); o.EarlyStoppingPatience = 1; }, NoisyLongRun);
+        yield return Change("Seed", o => o.Seed = 4);
+    }
+
+    /// <summary>A long run at a high constant rate, whose validation loss soon stops improving every epoch.</summary>
+    private static void NoisyLongRun(StableDeepOptions o)
+    {
+        o.ValidationFraction = 0.2f;
+        o.Epochs = 30;
+        o.LearningRateSchedule = LearningRateScheduleKind.Constant;
+        o.LearningRate = 0.05f;
+    }
+
+    private static object[] Change(string name, Action<StableDeepOptions> change, Action<StableDeepOptions>? baseline = null) =>
+        new object[] { name, change, baseline ?? (_ => { }) };
+
+    [TestMethod]
+    [DynamicData(nameof(Changes))]
+    public void ChangingTheOptionChangesTheScores(string option, Action<StableDeepOptions> change, Action<StableDeepOptions> baseline)
+    {
+        var before = Base();
+        baseline(before);
+        var after = Base();
+        baseline(after);
+        change(after);
+        CollectionAssert.AreNotEqual(Scores(before), Scores(after), $"changing {option} did not change the model");
+    }
+
+    [TestMethod]
+    public void TheSameOptionsGiveTheSameScores()
+    {
+        CollectionAssert.AreEqual(Scores(Base()), Scores(Base()));
+    }
+
+    private static float[] Scores(StableDeepOptions options)
+    {
+        var ml = new Microsoft.ML.MLContext(1);
+        var data = TestData.Blobs(ml, rows: 240);
+        var model = ml.MulticlassClassification.Trainers.StableDeep(options).Fit(data);
+        return TestData.Scores(model.Transform(data)).SelectMany(s => s).ToArray();
+    }
+}
