@@ -24,5 +24,10 @@ public sealed class StableDeepOptions : DeepNetworkOptions
     }
 
     /// <summary>A copy, so that a trainer is not affected by later changes to the caller's options object.</summary>
-    internal StableDeepOptions Clone() => (StableDeepOptions)MemberwiseClone();
+    internal StableDeepOptions Clone()
+    {
+        var copy = (StableDeepOptions)MemberwiseClone();
+        copy.HiddenLayerSizes = HiddenLayerSizes?.ToArray();
+        return copy;
+    }
 }

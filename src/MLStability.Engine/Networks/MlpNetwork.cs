@@ -13,10 +13,10 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
     public MlpNetwork(int inputSize, int outputSize, DeepNetworkOptions options) : base(nameof(MlpNetwork))
     {
         long width = inputSize;
-        for (int i = 0; i < options.HiddenLayers; i++)
+        foreach (int size in options.ResolveHiddenLayerSizes())
         {
-            blocks.Add(new HiddenBlock($"block{i}", width, options.HiddenSize, options));
-            width = options.HiddenSize;
+            blocks.Add(new HiddenBlock($"block{blocks.Count}", width, size, options));
+            width = size;
         }
         head = nn.Linear(width, outputSize);
         RegisterComponents();

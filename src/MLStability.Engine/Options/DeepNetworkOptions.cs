@@ -14,6 +14,12 @@ public class DeepNetworkOptions
     /// <summary>Width of every hidden layer. Default 256; valid range [1, 65536].</summary>
     public int HiddenSize { get; set; } = 256;
 
+    /// <summary>
+    /// Explicit widths of the hidden layers, first to last (e.g. [512, 256]). Default null: <see cref="HiddenLayers"/>
+    /// layers of <see cref="HiddenSize"/> units. When set, it overrides both. Each width in [1, 65536].
+    /// </summary>
+    public int[]? HiddenLayerSizes { get; set; }
+
     /// <summary>Nonlinearity after each hidden layer. Default <see cref="ActivationKind.ReLU"/>.</summary>
     public ActivationKind Activation { get; set; } = ActivationKind.ReLU;
 
@@ -110,6 +116,10 @@ public class DeepNetworkOptions
     /// <summary>Receives a summary after every epoch (loss, validation metrics, learning rate, seconds). Default null.</summary>
     public IProgress<EpochProgress>? Progress { get; set; }
 
+    /// <summary>The width of each hidden layer, first to last, as <see cref="HiddenLayerSizes"/> or HiddenLayers x HiddenSize say.</summary>
+    public IReadOnlyList<int> ResolveHiddenLayerSizes() =>
+        HiddenLayerSizes?.ToArray() ?? Enumerable.Repeat(HiddenSize, HiddenLayers).ToArray();
+
     /// <summary>
     /// Checks every option against its valid range and throws an <see cref="ArgumentException"/> naming the first
     /// invalid option, its value and the valid range.
@@ -119,6 +129,12 @@ public class DeepNetworkOptions
         string owner = GetType().Name;
         OptionChecks.InRange(owner, nameof(HiddenLayers), HiddenLayers, 0, 10_000);
         OptionChecks.InRange(owner, nameof(HiddenSize), HiddenSize, 1, 65_536);
+        if (HiddenLayerSizes is int[] sizes)
+        {
+            OptionChecks.InRange(owner, nameof(HiddenLayerSizes) + ".Length", sizes.Length, 0, 10_000);
+            for (int i = 0; i < sizes.Length; i++)
+                OptionChecks.InRange(owner, $"{nameof(HiddenLayerSizes)}[{i}]", sizes[i], 1, 65_536);
+        }
         OptionChecks.Defined(owner, nameof(Activation), Activation);
         OptionChecks.InHalfOpenRange(owner, nameof(LeakyReLUSlope), LeakyReLUSlope, 0, 1);
         OptionChecks.Defined(owner, nameof(Normalization), Normalization);

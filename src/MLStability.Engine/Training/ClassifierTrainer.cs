@@ -42,7 +42,7 @@ internal sealed class ClassifierTrainer
             torch.Device device = DeviceSelector.Resolve(options.Device);
             TorchRuntime.Seed(seed, device);
             var (train, validation) = Split(data);
-            log?.Invoke($"Training a {options.HiddenLayers}-hidden-layer MLP on {train.Rows} rows " +
+            log?.Invoke($"Training an MLP with hidden layers [{string.Join(", ", options.ResolveHiddenLayerSizes())}] on {train.Rows} rows " +
                         $"({validation?.Rows ?? 0} held out for validation), {data.FeatureCount} features, " +
                         $"{data.ClassCount} classes, on {device}.");
 

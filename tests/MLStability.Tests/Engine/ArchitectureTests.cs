@@ -60,6 +60,17 @@ public sealed class ArchitectureTests
     }
 
     [TestMethod]
+    public void HiddenLayerSizesOverrideLayersAndSize()
+    {
+        var options = new DeepNetworkOptions { HiddenLayers = 7, HiddenSize = 3, HiddenLayerSizes = new[] { 12, 6 } };
+        using var network = new MlpNetwork(20, 4, options);
+        CollectionAssert.AreEqual(new long[] { 12, 20 }, network.Blocks[0].Linear.weight!.shape);
+        CollectionAssert.AreEqual(new long[] { 6, 12 }, network.Blocks[1].Linear.weight!.shape);
+        Assert.IsNotNull(network.Blocks[1].Projection, "the width changes, so the shortcut projects");
+        CollectionAssert.AreEqual(new long[] { 4, 6 }, network.Head.weight!.shape);
+    }
+
+    [TestMethod]
     public void NormalizationKindsAddTheirOwnParametersAndBuffers()
     {
         static string[] Names(NormalizationKind kind)

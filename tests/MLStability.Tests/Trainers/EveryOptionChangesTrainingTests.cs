@@ -18,6 +18,7 @@ public sealed class EveryOptionChangesTrainingTests
     {
         yield return Change("HiddenLayers", o => o.HiddenLayers = 3);
         yield return Change("HiddenSize", o => o.HiddenSize = 24);
+        yield return Change("HiddenLayerSizes", o => o.HiddenLayerSizes = new[] { 16, 8 });
         yield return Change("Activation", o => o.Activation = ActivationKind.Tanh);
         yield return Change("LeakyReLUSlope", o => o.LeakyReLUSlope = 0.3f);
         yield return Change("ResidualConnections", o => o.ResidualConnections = false);
