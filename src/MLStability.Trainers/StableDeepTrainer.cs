@@ -14,7 +14,7 @@ namespace MLStability.Trainers;
 /// <item><term>Is normalization required?</term><description>Recommended: features scaled to about [0, 1] or standardized.</description></item>
 /// <item><term>Is caching required?</term><description>No: the training data is read once into memory.</description></item>
 /// <item><term>Required NuGet in addition to Microsoft.ML</term><description>MLStability.Trainers and a TorchSharp backend (TorchSharp-cpu, TorchSharp-cuda-linux or TorchSharp-cuda-windows).</description></item>
-/// <item><term>Exportable to ONNX</term><description>Not yet.</description></item>
+/// <item><term>Exportable to ONNX</term><description>Yes: <see cref="StableDeepTransformer.ExportToOnnx"/>, and <c>mlContext.Model.Save</c> saves through ONNX.</description></item>
 /// </list>
 /// Input: a label column of key type and a feature column that is a known-size vector of Single.
 /// Output: <c>Score</c> (class probabilities, with SlotNames) and <c>PredictedLabel</c> (key, with KeyValues).
@@ -66,6 +66,6 @@ public sealed class StableDeepTrainer : IEstimator<StableDeepTransformer>
         int seed = options.Seed ?? host.Rand.Next();
         var trainer = new ClassifierTrainer(options, seed, message => channel.Info(MessageSensitivity.None, message));
         TrainedClassifier model = trainer.Train(data);
-        return new StableDeepTransformer(model, options.FeatureColumnName, classes);
+        return new StableDeepTransformer(model, options, classes);
     }
 }

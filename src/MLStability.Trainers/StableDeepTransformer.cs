@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLStability.Onnx;
 
 namespace MLStability.Trainers;
 
@@ -11,13 +12,22 @@ public sealed class StableDeepTransformer : ITransformer
 {
     private readonly TrainedClassifier model;
     private readonly ClassLabels classes;
+    private readonly StableDeepOptions options;
+    private readonly Lazy<byte[]> scoringChainOnnx;
 
-    internal StableDeepTransformer(TrainedClassifier model, string featureColumnName, ClassLabels classes)
+    internal StableDeepTransformer(TrainedClassifier model, StableDeepOptions options, ClassLabels classes)
     {
         this.model = model;
         this.classes = classes;
-        FeatureColumnName = featureColumnName;
+        this.options = options.Clone();
+        this.options.Progress = null;
+        FeatureColumnName = options.FeatureColumnName;
+        scoringChainOnnx = new Lazy<byte[]>(() => ExportOnnx(new OnnxClassifierNames(FeatureColumnName,
+            MulticlassOutputSchema.ScoreColumnName, OnnxScoringChain.PredictedIndexColumn, PredictClassIndex: true)));
     }
+
+    /// <summary>The options the model was trained with (a copy).</summary>
+    public StableDeepOptions TrainingOptions => options.Clone();
 
     /// <summary>The feature column the model reads.</summary>
     public string FeatureColumnName { get; }
@@ -63,9 +73,31 @@ public sealed class StableDeepTransformer : ITransformer
         return new ScoringRowMapper(inputSchema, schema, inputSchema[FeatureColumnName], model);
     }
 
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException(
-            "StableDeepTransformer cannot be saved with mlContext.Model.Save yet: ML.NET keeps its model format " +
-            "internal, and the ONNX-based save route is not implemented in this version. Keep the fitted model in " +
-            "memory, or retrain from the saved options.");
+    /// <summary>
+    /// Writes the network as a standalone ONNX model (opset 17): input named after the feature column ([N, D] float),
+    /// outputs <c>Score</c> ([N, K] probabilities) and <c>PredictedLabel</c> ([N], the class value, typed like the
+    /// label's key values), with class labels, input description and training summary as metadata
+    /// (see <see cref="OnnxMetadata"/>). Dropout is left out and batch normalization uses its running statistics.
+    /// </summary>
+    /// <param name="stream">Where to write the model.</param>
+    public void ExportToOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        stream.Write(ExportOnnx(new OnnxClassifierNames(FeatureColumnName, MulticlassOutputSchema.ScoreColumnName,
+            MulticlassOutputSchema.PredictedLabelColumnName)));
+    }
+
+    /// <summary>
+    /// Saves the model as a stock ML.NET chain (OnnxTransformer running the exported network, then MapValueToKey
+    /// for PredictedLabel), so <c>mlContext.Model.Save</c> works and <c>mlContext.Model.Load</c> needs neither
+    /// MLStability nor TorchSharp. Scores after loading match the in-memory model within float rounding.
+    /// </summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        var chain = OnnxScoringChain.Build(scoringChainOnnx.Value, FeatureColumnName, FeatureCount, classes);
+        ((ICanSaveModel)chain).Save(ctx);
+    }
+
+    private byte[] ExportOnnx(OnnxClassifierNames names) =>
+        ClassifierOnnxExporter.Export(model, names, classes.AddOnnxValues, OnnxMetadata.For(this));
 }

@@ -1,3 +1,4 @@
+using MLStability.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,6 +17,9 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     private readonly Dropout? dropout;
     private readonly Linear? projection;
     private readonly bool residual;
+    private readonly NormalizationKind normalization;
+    private readonly ActivationKind activationKind;
+    private readonly float leakySlope;
 
     public HiddenBlock(string name, long inputSize, long outputSize, DeepNetworkOptions options) : base(name)
     {
@@ -29,6 +33,9 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         activation = Activations.Create(options.Activation, options.LeakyReLUSlope);
         dropout = options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
         residual = options.ResidualConnections;
+        normalization = options.Normalization;
+        activationKind = options.Activation;
+        leakySlope = options.LeakyReLUSlope;
         projection = residual && inputSize != outputSize ? nn.Linear(inputSize, outputSize, hasBias: false) : null;
         RegisterComponents();
     }
@@ -38,6 +45,22 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
 
     /// <summary>The shortcut's projection, or null for an identity shortcut or no shortcut.</summary>
     public Linear? Projection => projection;
+
+    /// <summary>Emits this block's inference graph (dropout is the identity at inference and emits nothing).</summary>
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        string output = OnnxLayers.Linear(graph, linear, input);
+        output = normalization switch
+        {
+            NormalizationKind.LayerNorm => OnnxLayers.LayerNorm(graph, (LayerNorm)norm!, output),
+            NormalizationKind.BatchNorm => OnnxLayers.BatchNorm(graph, (BatchNorm1d)norm!, output),
+            _ => output,
+        };
+        output = OnnxLayers.Activation(graph, activationKind, leakySlope, output);
+        if (residual)
+            output = graph.Node("Add", new[] { output, projection != null ? OnnxLayers.Linear(graph, projection, input) : input });
+        return output;
+    }
 
     public override Tensor forward(Tensor input)
     {

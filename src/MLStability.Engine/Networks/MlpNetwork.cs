@@ -1,3 +1,4 @@
+using MLStability.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -5,7 +6,7 @@ using static TorchSharp.torch;
 namespace MLStability.Networks;
 
 /// <summary>A multilayer perceptron of <see cref="HiddenBlock"/>s followed by a linear head producing logits.</summary>
-internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
+internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ModuleList<HiddenBlock> blocks = new();
     private readonly Linear head;
@@ -39,6 +40,15 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
                 yield return block.Projection;
         }
         yield return head;
+    }
+
+    /// <inheritdoc/>
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        string hidden = input;
+        foreach (HiddenBlock block in blocks)
+            hidden = block.ExportOnnx(graph, hidden);
+        return OnnxLayers.Linear(graph, head, hidden);
     }
 
     public override Tensor forward(Tensor input)

@@ -114,6 +114,7 @@ public class DeepNetworkOptions
     public string Device { get; set; } = "auto";
 
     /// <summary>Receives a summary after every epoch (loss, validation metrics, learning rate, seconds). Default null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IProgress<EpochProgress>? Progress { get; set; }
 
     /// <summary>The width of each hidden layer, first to last, as <see cref="HiddenLayerSizes"/> or HiddenLayers x HiddenSize say.</summary>

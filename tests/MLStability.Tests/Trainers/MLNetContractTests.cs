@@ -163,13 +163,6 @@ public sealed class MLNetContractTests
         Assert.IsTrue(deep.IsRowToRowMapper);
     }
 
-    [TestMethod]
-    public void SavingSaysClearlyThatItIsNotSupportedYet()
-    {
-        var error = Assert.Throws<NotSupportedException>(() => Ml.Model.Save(model, digits.Schema, new MemoryStream()));
-        StringAssert.Contains(error.Message, "StableDeepTransformer");
-    }
-
     public sealed class Digit
     {
         public uint Label { get; set; }

@@ -1,0 +1,49 @@
+using System.Reflection;
+
+namespace MLStability.Onnx;
+
+/// <summary>
+/// Writes a trained classifier as a self-contained ONNX model: input features [N, D] float; outputs the score
+/// [N, K] (softmax probabilities) and the predicted class [N], as its value (of the type the caller's class-value
+/// initializer has) or as its index, plus metadata.
+/// </summary>
+internal static class ClassifierOnnxExporter
+{
+    /// <summary>Serializes <paramref name="model"/> to ONNX bytes.</summary>
+    /// <param name="model">The trained classifier; its network must implement <see cref="IOnnxExportable"/>.</param>
+    /// <param name="names">Names of the graph's input and outputs.</param>
+    /// <param name="addClassValues">Adds the 1-D class-value initializer (in class order) and returns its name and element type.</param>
+    /// <param name="metadata">Key-value pairs stored as model metadata.</param>
+    public static byte[] Export(TrainedClassifier model, OnnxClassifierNames names,
+        Func<OnnxGraphBuilder, (string Name, OnnxType Type)> addClassValues, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (model.Network is not IOnnxExportable network)
+            throw new NotSupportedException($"{model.Network.GetType().Name} cannot be exported to ONNX.");
+        var graph = new OnnxGraphBuilder();
+        graph.Input(names.Features, OnnxType.Float, null, model.FeatureCount);
+        string logits = network.ExportOnnx(graph, names.Features);
+        graph.Node("Softmax", new[] { logits }, names.Score, OnnxAttribute.Int("axis", 1));
+        string index = graph.Node("ArgMax", new[] { names.Score }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
+        graph.Output(names.Score, OnnxType.Float, null, model.ClassCount);
+        if (names.PredictClassIndex)
+        {
+            graph.Node("Identity", new[] { index }, names.Predicted);
+            graph.Output(names.Predicted, OnnxType.Int64, (long?)null);
+        }
+        else
+        {
+            var (classValues, classType) = addClassValues(graph);
+            graph.Node("Gather", new[] { classValues, index }, names.Predicted, OnnxAttribute.Int("axis", 0));
+            graph.Output(names.Predicted, classType, (long?)null);
+        }
+        string version = typeof(ClassifierOnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+        return graph.Build("StableDeepClassifier", version, metadata);
+    }
+}
+
+/// <summary>The input and output names of an exported classifier graph.</summary>
+/// <param name="Features">Input: [N, D] float features.</param>
+/// <param name="Score">Output: [N, K] class probabilities.</param>
+/// <param name="Predicted">Output: [N] the most probable class's value (or its 0-based index).</param>
+/// <param name="PredictClassIndex">Output the class index (int64) instead of the class value.</param>
+internal sealed record OnnxClassifierNames(string Features, string Score, string Predicted, bool PredictClassIndex = false);

@@ -1,0 +1,35 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace MLStability.Trainers;
+
+/// <summary>
+/// The metadata stored in an exported ONNX model (ModelProto.metadata_props), readable by any ONNX tool.
+/// </summary>
+public static class OnnxMetadata
+{
+    /// <summary>Version of MLStability's ONNX layout; readers reject models with a newer one.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Key of <see cref="FormatVersion"/>.</summary>
+    public const string FormatVersionKey = "mlstability.format_version";
+
+    /// <summary>Key of the class labels, a JSON array of strings in Score-slot order.</summary>
+    public const string ClassLabelsKey = "mlstability.class_labels";
+
+    /// <summary>Key of the feature column name and size, as JSON.</summary>
+    public const string InputKey = "mlstability.input";
+
+    /// <summary>Key of the training summary: the options and each epoch's progress, as JSON.</summary>
+    public const string TrainingSummaryKey = "mlstability.training_summary";
+
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    internal static Dictionary<string, string> For(StableDeepTransformer model) => new()
+    {
+        [FormatVersionKey] = FormatVersion.ToString(CultureInfo.InvariantCulture),
+        [ClassLabelsKey] = JsonSerializer.Serialize(model.ClassNames),
+        [InputKey] = JsonSerializer.Serialize(new { column = model.FeatureColumnName, size = model.FeatureCount }),
+        [TrainingSummaryKey] = JsonSerializer.Serialize(new { options = model.TrainingOptions, epochs = model.TrainingHistory }, Json),
+    };
+}

@@ -1,0 +1,93 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace MLStability.Tests.Trainers;
+
+/// <summary>The standalone ONNX export, run with ONNX Runtime directly and compared with TorchSharp.</summary>
+[TestClass]
+public sealed class OnnxExportTests
+{
+    private static readonly MLContext Ml = new(seed: 1);
+
+    private static (StableDeepTransformer Model, IDataView Data) Fit(StableDeepOptions options)
+    {
+        var data = TestData.Blobs(Ml, rows: 120);
+        return (Ml.MulticlassClassification.Trainers.StableDeep(options).Fit(data), data);
+    }
+
+    private static StableDeepOptions Options(ActivationKind activation, NormalizationKind normalization, bool residual) => new()
+    {
+        HiddenLayerSizes = new[] { 16, 16, 8 }, Activation = activation, Normalization = normalization,
+        ResidualConnections = residual, Dropout = 0.3f, Epochs = 2, BatchSize = 16, Seed = 2, Device = "cpu", WarmupSteps = 4,
+    };
+
+    public static IEnumerable<object[]> Architectures()
+    {
+        foreach (var activation in Enum.GetValues<ActivationKind>())
+            yield return new object[] { activation, NormalizationKind.LayerNorm, true };
+        foreach (var normalization in Enum.GetValues<NormalizationKind>())
+        {
+            yield return new object[] { ActivationKind.Tanh, normalization, false };
+            yield return new object[] { ActivationKind.ReLU, normalization, true };
+        }
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Architectures))]
+    public void OnnxRuntimeReproducesTorchSharpScores(ActivationKind activation, NormalizationKind normalization, bool residual)
+    {
+        var (model, data) = Fit(Options(activation, normalization, residual));
+        var expected = TestData.Scores(model.Transform(data));
+        var features = data.GetColumn<float[]>("Features").ToArray();
+
+        using var session = new InferenceSession(Export(model));
+        var input = new DenseTensor<float>(features.SelectMany(f => f).ToArray(), new[] { features.Length, 8 });
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", input) });
+        var scores = results.Single(r => r.Name == "Score").AsTensor<float>();
+        var predicted = results.Single(r => r.Name == "PredictedLabel").AsTensor<string>();
+
+        for (int row = 0; row < features.Length; row++)
+        {
+            for (int k = 0; k < 3; k++)
+                Assert.AreEqual(expected[row][k], scores[row, k], 1e-5f, $"row {row}, class {k}");
+            int best = Array.IndexOf(expected[row], expected[row].Max());
+            Assert.AreEqual(model.ClassNames[best], predicted[row]);
+        }
+    }
+
+    [TestMethod]
+    public void TheModelDescribesItselfInItsMetadata()
+    {
+        var (model, _) = Fit(Options(ActivationKind.GELU, NormalizationKind.BatchNorm, true));
+        using var session = new InferenceSession(Export(model));
+        var metadata = session.ModelMetadata.CustomMetadataMap;
+        Assert.AreEqual("1", metadata[OnnxMetadata.FormatVersionKey]);
+        Assert.AreEqual("[\"class0\",\"class1\",\"class2\"]", metadata[OnnxMetadata.ClassLabelsKey]);
+        StringAssert.Contains(metadata[OnnxMetadata.InputKey], "\"size\":8");
+        StringAssert.Contains(metadata[OnnxMetadata.TrainingSummaryKey], "\"Activation\":\"GELU\"");
+        StringAssert.Contains(metadata[OnnxMetadata.TrainingSummaryKey], "\"TrainingLoss\"");
+        Assert.AreEqual("MLStability", session.ModelMetadata.ProducerName);
+        CollectionAssert.AreEquivalent(new[] { "Features" }, session.InputMetadata.Keys.ToArray());
+        CollectionAssert.AreEquivalent(new[] { "Score", "PredictedLabel" }, session.OutputMetadata.Keys.ToArray());
+    }
+
+    [TestMethod]
+    public void TheModelUsesOpset17OrNewer()
+    {
+        var (model, _) = Fit(Options(ActivationKind.ReLU, NormalizationKind.LayerNorm, true));
+        byte[] bytes = Export(model);
+        // ModelProto.opset_import (field 8) holds OperatorSetIdProto { domain = "" (1), version (2) }.
+        int at = Array.IndexOf(bytes, (byte)0x42); // tag of field 8, length-delimited
+        while (at >= 0 && !(bytes[at + 1] == 4 && bytes[at + 2] == 0x0A && bytes[at + 3] == 0 && bytes[at + 4] == 0x10))
+            at = Array.IndexOf(bytes, (byte)0x42, at + 1);
+        Assert.IsTrue(at >= 0, "opset_import not found");
+        Assert.IsTrue(bytes[at + 5] >= 17, $"opset {bytes[at + 5]}");
+    }
+
+    private static byte[] Export(StableDeepTransformer model)
+    {
+        using var stream = new MemoryStream();
+        model.ExportToOnnx(stream);
+        return stream.ToArray();
+    }
+}
