@@ -41,6 +41,12 @@ public sealed class StableDeepTransformer : ITransformer
     /// <summary>What each training epoch reported.</summary>
     public IReadOnlyList<EpochProgress> TrainingHistory => model.History;
 
+    /// <summary>
+    /// Gradient health of the training run: per-epoch and per-layer statistics, verdicts with evidence, remedies
+    /// and instability events. Also stored in the exported ONNX model's metadata.
+    /// </summary>
+    public TrainingReport TrainingReport => model.Report;
+
     /// <summary>The device the network runs on, e.g. "cpu" or "cuda:0".</summary>
     public string Device => model.Device.ToString();
 

@@ -42,6 +42,9 @@ internal static class WeightInitializer
             case InitializationKind.Orthogonal:
                 nn.init.orthogonal_(weight, gain);
                 break;
+            case InitializationKind.StandardNormal:
+                weight.normal_(0, 1);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "No formula for this initialization.");
         }

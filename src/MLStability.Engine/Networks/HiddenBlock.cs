@@ -40,6 +40,15 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>When true, <see cref="forward"/> records statistics of the activation output (for diagnostics).</summary>
+    public bool CaptureActivations { get; set; }
+
+    /// <summary>
+    /// [mean, std, saturated fraction, dead fraction] of the last captured activation output; it lives in the
+    /// dispose scope of the step that computed it.
+    /// </summary>
+    public Tensor? LastActivationStatistics { get; private set; }
+
     /// <summary>The layer's main weight matrix (its gradient is what diagnostics watch).</summary>
     public Linear Linear => linear;
 
@@ -62,12 +71,32 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         return output;
     }
 
+    /// <summary>Saturation applies to bounded activations, dead units to the ReLU family.</summary>
+    private Tensor ActivationStatistics(Tensor output)
+    {
+        using var noGrad = torch.no_grad();
+        Tensor y = output.detach();
+        Tensor zero = torch.zeros(1, device: y.device).squeeze();
+        Tensor saturated = activationKind switch
+        {
+            ActivationKind.Sigmoid => y.lt(0.01).logical_or(y.gt(0.99)).to_type(ScalarType.Float32).mean(),
+            ActivationKind.Tanh => y.abs().gt(0.99).to_type(ScalarType.Float32).mean(),
+            _ => zero,
+        };
+        Tensor dead = activationKind is ActivationKind.Sigmoid or ActivationKind.Tanh
+            ? zero
+            : y.le(0).all(0).to_type(ScalarType.Float32).mean();
+        return torch.stack(new[] { y.mean(), y.std(), saturated, dead });
+    }
+
     public override Tensor forward(Tensor input)
     {
         Tensor output = linear.forward(input);
         if (norm != null)
             output = norm.forward(output);
         output = activation.forward(output);
+        if (CaptureActivations)
+            LastActivationStatistics = ActivationStatistics(output);
         if (dropout != null)
             output = dropout.forward(output);
         if (residual)

@@ -19,6 +19,8 @@ internal sealed class AdamOptimizer : ParameterOptimizer
         secondMoment = ZerosLikeParameters();
     }
 
+    protected override IEnumerable<Tensor> StateTensors() => States(firstMoment, secondMoment);
+
     protected override void Update(int index, Tensor parameter, Tensor gradient, double learningRate)
     {
         if (decoupled && weightDecay > 0)

@@ -53,6 +53,25 @@ internal abstract class ParameterOptimizer
     /// <summary>Optimizer steps taken so far (Adam's bias correction needs it).</summary>
     protected long StepCount { get; private set; }
 
+    /// <summary>The optimizer's state tensors (moments, velocities), for snapshots.</summary>
+    protected abstract IEnumerable<Tensor> StateTensors();
+
+    /// <summary>A copy of the optimizer state, kept out of any dispose scope; dispose it when done.</summary>
+    public OptimizerSnapshot Snapshot()
+    {
+        using var noGrad = torch.no_grad();
+        return new OptimizerSnapshot(StepCount, StateTensors().Select(t => t.clone().DetachFromDisposeScope()).ToArray());
+    }
+
+    /// <summary>Restores a state taken by <see cref="Snapshot"/>.</summary>
+    public void Restore(OptimizerSnapshot snapshot)
+    {
+        using var noGrad = torch.no_grad();
+        StepCount = snapshot.StepCount;
+        foreach (var (state, saved) in StateTensors().Zip(snapshot.State))
+            state.copy_(saved);
+    }
+
     /// <summary>Updates parameter <paramref name="index"/> in place; temporaries die with the step's dispose scope.</summary>
     protected abstract void Update(int index, Tensor parameter, Tensor gradient, double learningRate);
 
@@ -63,6 +82,9 @@ internal abstract class ParameterOptimizer
         return Parameters.Select(p => torch.zeros_like(p).DetachFromDisposeScope()).ToArray();
     }
 
+    /// <summary>Concatenates optional state arrays.</summary>
+    protected static IEnumerable<Tensor> States(params Tensor[]?[] arrays) => arrays.Where(a => a != null).SelectMany(a => a!);
+
     /// <summary>Returns gradient + weightDecay * parameter (PyTorch's coupled L2 weight decay), or the gradient itself.</summary>
     protected static Tensor WithL2(Tensor gradient, Tensor parameter, double weightDecay)
     {
@@ -70,5 +92,18 @@ internal abstract class ParameterOptimizer
             return gradient;
         using Scalar decay = weightDecay.ToScalar();
         return gradient.add(parameter, decay);
+    }
+}
+
+/// <summary>A copy of an optimizer's step count and state tensors.</summary>
+internal sealed class OptimizerSnapshot(long stepCount, Tensor[] state) : IDisposable
+{
+    public long StepCount { get; } = stepCount;
+    public IReadOnlyList<Tensor> State { get; } = state;
+
+    public void Dispose()
+    {
+        foreach (var tensor in State)
+            tensor.Dispose();
     }
 }

@@ -19,6 +19,8 @@ internal sealed class RmsPropOptimizer : ParameterOptimizer
         velocity = momentum > 0 ? ZerosLikeParameters() : null;
     }
 
+    protected override IEnumerable<Tensor> StateTensors() => States(squareAverage, velocity);
+
     protected override void Update(int index, Tensor parameter, Tensor gradient, double learningRate)
     {
         gradient = WithL2(gradient, parameter, weightDecay);

@@ -18,6 +18,8 @@ internal sealed class SgdOptimizer : ParameterOptimizer
         velocity = momentum > 0 ? ZerosLikeParameters() : null;
     }
 
+    protected override IEnumerable<Tensor> StateTensors() => States(velocity);
+
     protected override void Update(int index, Tensor parameter, Tensor gradient, double learningRate)
     {
         Tensor direction = WithL2(gradient, parameter, weightDecay);

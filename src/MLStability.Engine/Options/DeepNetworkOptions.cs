@@ -113,6 +113,33 @@ public class DeepNetworkOptions
     /// </summary>
     public string Device { get; set; } = "auto";
 
+    /// <summary>
+    /// What training does on a non-finite loss or gradient, or a loss spike. Default
+    /// <see cref="InstabilityPolicy.Rollback"/>. Every event is recorded in the <see cref="TrainingReport"/>.
+    /// </summary>
+    public InstabilityPolicy OnInstability { get; set; } = InstabilityPolicy.Rollback;
+
+    /// <summary>
+    /// A step whose loss exceeds this many times the running average loss is an instability. Default 10;
+    /// 0 switches spike detection off; valid range 0 or (1, +inf).
+    /// </summary>
+    public float LossSpikeFactor { get; set; } = 10f;
+
+    /// <summary>Instabilities handled by SkipStep or Rollback before training gives up with an error. Default 10; valid range [0, 1000].</summary>
+    public int MaxRecoveries { get; set; } = 10;
+
+    /// <summary>Each rollback multiplies the learning rate by this factor. Default 0.5; valid range (0, 1].</summary>
+    public float RollbackLearningRateFactor { get; set; } = 0.5f;
+
+    /// <summary>Optimizer steps between snapshots of the last good weights for rollback. Default 50; valid range [1, +inf).</summary>
+    public int RollbackSnapshotSteps { get; set; } = 50;
+
+    /// <summary>
+    /// Gradient-health statistics are sampled every this many optimizer steps (and at the first). Default 10;
+    /// 0 switches per-layer statistics off (instability events are still recorded); valid range [0, +inf).
+    /// </summary>
+    public int DiagnosticsInterval { get; set; } = 10;
+
     /// <summary>Receives a summary after every epoch (loss, validation metrics, learning rate, seconds). Default null.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IProgress<EpochProgress>? Progress { get; set; }
@@ -161,6 +188,12 @@ public class DeepNetworkOptions
                 $"{owner}.{nameof(EarlyStoppingPatience)} = {EarlyStoppingPatience} needs a validation split: set " +
                 $"{nameof(ValidationFraction)} in (0, 1), e.g. 0.1, or set {nameof(EarlyStoppingPatience)} = 0.",
                 nameof(EarlyStoppingPatience));
+        OptionChecks.Defined(owner, nameof(OnInstability), OnInstability);
+        OptionChecks.ZeroOrAbove(owner, nameof(LossSpikeFactor), LossSpikeFactor, 1);
+        OptionChecks.InRange(owner, nameof(MaxRecoveries), MaxRecoveries, 0, 1000);
+        OptionChecks.InLeftOpenRange(owner, nameof(RollbackLearningRateFactor), RollbackLearningRateFactor, 0, 1);
+        OptionChecks.InRange(owner, nameof(RollbackSnapshotSteps), RollbackSnapshotSteps, 1, int.MaxValue);
+        OptionChecks.InRange(owner, nameof(DiagnosticsInterval), DiagnosticsInterval, 0, int.MaxValue);
         DeviceSelector.ValidateSyntax(owner, Device);
     }
 }

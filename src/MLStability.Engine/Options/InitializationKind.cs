@@ -15,4 +15,6 @@ public enum InitializationKind
     HeNormal,
     /// <summary>A (semi-)orthogonal matrix scaled by the activation's gain (Saxe et al.).</summary>
     Orthogonal,
+    /// <summary>N(0, 1) regardless of the layer's size: the classic recipe for exploding activations and gradients.</summary>
+    StandardNormal,
 }

@@ -35,6 +35,13 @@ internal static class OptionChecks
             throw OutOfRange(owner, name, value, "(0, +inf)");
     }
 
+    /// <summary>0 (off) or a finite value above <paramref name="min"/>.</summary>
+    public static void ZeroOrAbove(string owner, string name, float value, float min)
+    {
+        if (value != 0 && !(value > min && float.IsFinite(value)))
+            throw OutOfRange(owner, name, value, $"0 or ({Format(min)}, +inf)");
+    }
+
     public static void Defined<TEnum>(string owner, string name, TEnum value) where TEnum : struct, Enum
     {
         if (!Enum.IsDefined(value))

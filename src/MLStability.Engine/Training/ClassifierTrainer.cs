@@ -50,9 +50,11 @@ internal sealed class ClassifierTrainer
             network.to(device);
             try
             {
-                var history = Fit(network, train, validation, device);
+                var report = Fit(network, train, validation, device);
                 network.eval();
-                return new TrainedClassifier(network, device, data.FeatureCount, data.ClassCount, history);
+                foreach (var block in network.Blocks)
+                    block.CaptureActivations = false;
+                return new TrainedClassifier(network, device, data.FeatureCount, data.ClassCount, report);
             }
             catch
             {
@@ -62,7 +64,7 @@ internal sealed class ClassifierTrainer
         }
     }
 
-    private List<EpochProgress> Fit(MlpNetwork network, ClassificationData train, ClassificationData? validation, torch.Device device)
+    private TrainingReport Fit(MlpNetwork network, ClassificationData train, ClassificationData? validation, torch.Device device)
     {
         using var trainSet = DeviceTensors.Create(train, device);
         using var validationSet = validation != null ? DeviceTensors.Create(validation, device) : null;
@@ -70,14 +72,18 @@ internal sealed class ClassifierTrainer
         using var shuffler = new torch.Generator((ulong)seed);
 
         var optimizer = ParameterOptimizer.Create(options, network.parameters());
-        var clipper = GradientClipper.Create(options);
+        using var guard = new InstabilityGuard(options, network, optimizer);
+        var monitor = new GradientMonitor(options.DiagnosticsInterval);
+        var stepObservers = observers.Prepend(monitor).ToArray();
+        var report = new TrainingReportBuilder(options);
         int batchSize = Math.Min(options.BatchSize, train.Rows);
         long stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize);
         var schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * options.Epochs);
-        var history = new List<EpochProgress>();
         long step = 0;
+        int epoch = 1;
+        Exception Fail(string what) => new TrainingDivergedException(epoch, step, what, report.Build(guard.Events, what));
 
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        for (; epoch <= options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
             network.train();
@@ -89,29 +95,44 @@ internal sealed class ClassifierTrainer
                 using var scope = torch.NewDisposeScope();
                 long start = batch * batchSize, count = Math.Min(batchSize, train.Rows - start);
                 Tensor rows = order.narrow(0, start, count);
-                learningRate = schedule.At(step);
+                learningRate = schedule.At(step) * guard.LearningRateScale;
                 step++;
 
+                foreach (var observer in stepObservers)
+                    observer.OnStepStart(network, step);
                 optimizer.ZeroGrad();
                 Tensor loss = nn.functional.cross_entropy(network.forward(trainSet.Features.index_select(0, rows)),
                     trainSet.Labels.index_select(0, rows));
-                loss.backward();
                 double lossValue = loss.item<float>();
-                if (!double.IsFinite(lossValue))
-                    throw new TrainingDivergedException(epoch, step, $"the loss became {lossValue}");
-                foreach (var observer in observers)
+                if (guard.CheckLoss(lossValue) is InstabilityKind lossProblem)
+                {
+                    guard.Handle(lossProblem, epoch, step, lossValue, double.NaN, Fail);
+                    continue;
+                }
+                loss.backward();
+                var (gradientProblem, gradientNorm, gradientNormTensor) = guard.CheckGradients();
+                if (gradientProblem is InstabilityKind problem)
+                {
+                    guard.Handle(problem, epoch, step, lossValue, gradientNorm, Fail);
+                    continue;
+                }
+                foreach (var observer in stepObservers)
                     observer.OnGradientsComputed(network, step);
-                clipper?.Clip(optimizer.Parameters);
+                guard.Clipper?.Clip(optimizer.Parameters, gradientNormTensor);
                 optimizer.Step(learningRate);
+                foreach (var observer in stepObservers)
+                    observer.OnStepEnd(network, step);
+                guard.Accept(step, lossValue);
                 lossSum += lossValue * count;
                 rowsSeen += count;
             }
 
             var (validationLoss, validationAccuracy) = validationSet != null ? Evaluate(network, validationSet) : (null, null);
-            var progress = new EpochProgress(epoch, options.Epochs, lossSum / rowsSeen, validationLoss,
+            var progress = new EpochProgress(epoch, options.Epochs, rowsSeen > 0 ? lossSum / rowsSeen : double.NaN, validationLoss,
                 validationAccuracy, learningRate, step, clock.Elapsed.TotalSeconds);
-            history.Add(progress);
-            log?.Invoke(progress.ToString());
+            var (layers, samples) = monitor.CompleteEpoch(network);
+            report.AddEpoch(progress, layers, samples, guard.Events);
+            log?.Invoke(progress + $"  [{report.LastVerdict}]");
             options.Progress?.Report(progress);
             foreach (var observer in observers)
                 observer.OnEpochEnd(network, progress);
@@ -123,10 +144,13 @@ internal sealed class ClassifierTrainer
                 break;
             }
         }
+        epoch = Math.Min(epoch, options.Epochs);
         if (validationSet != null)
             earlyStopping.RestoreBest(network);
-        EnsureFiniteWeights(network, history.Count, step);
-        return history;
+        EnsureFiniteWeights(network, name => Fail($"parameter '{name}' holds non-finite values"));
+        var final = report.Build(guard.Events);
+        log?.Invoke(final.ToString());
+        return final;
     }
 
     /// <summary>A random permutation of the row indices, drawn on the CPU (reproducible) and moved to the device.</summary>
@@ -176,13 +200,13 @@ internal sealed class ClassifierTrainer
         return (lossSum / rows, (double)correct / rows);
     }
 
-    private static void EnsureFiniteWeights(MlpNetwork network, int epoch, long step)
+    private static void EnsureFiniteWeights(MlpNetwork network, Func<string, Exception> fail)
     {
         using var scope = torch.NewDisposeScope();
         foreach (var (name, tensor) in network.state_dict())
         {
             if (tensor.is_floating_point() && !tensor.isfinite().all().item<bool>())
-                throw new TrainingDivergedException(epoch, step, $"parameter '{name}' holds non-finite values");
+                throw fail(name);
         }
     }
 

@@ -10,21 +10,21 @@ namespace MLStability;
 /// </summary>
 internal sealed class TrainedClassifier : IDisposable
 {
-    public TrainedClassifier(MlpNetwork network, torch.Device device, int featureCount, int classCount,
-        IReadOnlyList<EpochProgress> history)
+    public TrainedClassifier(MlpNetwork network, torch.Device device, int featureCount, int classCount, TrainingReport report)
     {
         Network = network;
         Device = device;
         FeatureCount = featureCount;
         ClassCount = classCount;
-        History = history;
+        Report = report;
     }
 
     public MlpNetwork Network { get; }
     public torch.Device Device { get; }
     public int FeatureCount { get; }
     public int ClassCount { get; }
-    public IReadOnlyList<EpochProgress> History { get; }
+    public TrainingReport Report { get; }
+    public IReadOnlyList<EpochProgress> History => Report.Epochs.Select(e => e.Progress).ToArray();
 
     /// <summary>
     /// Writes softmax class probabilities for <paramref name="rows"/> rows of row-major

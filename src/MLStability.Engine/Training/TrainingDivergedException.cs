@@ -7,14 +7,25 @@ namespace MLStability;
 public sealed class TrainingDivergedException : InvalidOperationException
 {
     /// <summary>Creates the exception for the given epoch (from 1) and optimizer step (from 1).</summary>
-    public TrainingDivergedException(int epoch, long step, string what)
-        : base($"Training diverged: {what} at epoch {epoch}, optimizer step {step}. Lower LearningRate, set " +
-               "GradientClipping = GlobalNorm with ClippingThreshold = 1, use Normalization = LayerNorm, " +
-               "or use an initialization that matches the activation (HeNormal for ReLU, XavierUniform for tanh).")
+    /// <param name="epoch">The epoch in which training diverged.</param>
+    /// <param name="step">The optimizer step at which it diverged.</param>
+    /// <param name="what">What happened, e.g. "the loss became NaN".</param>
+    /// <param name="report">The training report up to the failure, if one was kept.</param>
+    public TrainingDivergedException(int epoch, long step, string what, TrainingReport? report = null)
+        : base($"Training diverged: {what} at epoch {epoch}, optimizer step {step}. " + Advice(report))
     {
         Epoch = epoch;
         Step = step;
+        Report = report;
     }
+
+    /// <summary>The training report up to the failure: statistics, events, verdict and remedies.</summary>
+    public TrainingReport? Report { get; }
+
+    private static string Advice(TrainingReport? report) => report is { Remedies.Count: > 0 }
+        ? "Remedies: " + string.Join("; ", report.Remedies) + "."
+        : "Lower LearningRate, set GradientClipping = GlobalNorm with ClippingThreshold = 1, use Normalization = " +
+          "LayerNorm, or use an initialization that matches the activation (HeNormal for ReLU, XavierUniform for tanh).";
 
     /// <summary>The epoch in which training diverged, from 1.</summary>
     public int Epoch { get; }

@@ -23,7 +23,14 @@ public static class OnnxMetadata
     /// <summary>Key of the training summary: the options and each epoch's progress, as JSON.</summary>
     public const string TrainingSummaryKey = "mlstability.training_summary";
 
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    /// <summary>Key of the gradient-health <see cref="TrainingReport"/>, as JSON (<see cref="TrainingReport.ToJson"/>).</summary>
+    public const string TrainingReportKey = "mlstability.training_report";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     internal static Dictionary<string, string> For(StableDeepTransformer model) => new()
     {
@@ -31,5 +38,6 @@ public static class OnnxMetadata
         [ClassLabelsKey] = JsonSerializer.Serialize(model.ClassNames),
         [InputKey] = JsonSerializer.Serialize(new { column = model.FeatureColumnName, size = model.FeatureCount }),
         [TrainingSummaryKey] = JsonSerializer.Serialize(new { options = model.TrainingOptions, epochs = model.TrainingHistory }, Json),
+        [TrainingReportKey] = model.TrainingReport.ToJson(),
     };
 }

@@ -88,7 +88,7 @@ public sealed class TrainingLoopTests
         Assert.AreEqual(4, reports.Count);
         Assert.IsTrue(reports.All(r => r.ValidationAccuracy is > 0.5 and <= 1 && r.Seconds >= 0 && r.LearningRate > 0 || r.Epoch == 4));
         Assert.AreEqual(10L * 4, reports[^1].Steps, "300 training rows in batches of 32: 10 steps per epoch");
-        Assert.AreEqual(4 + 1, log.Count, "a start line and one line per epoch");
+        Assert.AreEqual(4 + 2, log.Count, "a start line, one line per epoch, the report's summary");
     }
 
     [TestMethod]
@@ -104,6 +104,7 @@ public sealed class TrainingLoopTests
         options.LearningRate = 1;
         options.WarmupSteps = 0;
         options.HiddenLayers = 6;
+        options.OnInstability = InstabilityPolicy.Stop;
         var error = Assert.Throws<TrainingDivergedException>(() => new ClassifierTrainer(options, seed: 1).Train(Data(scale: 1000)));
         StringAssert.Contains(error.Message, "GradientClipping");
     }

@@ -1,0 +1,96 @@
+using MLStability.Networks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLStability;
+
+/// <summary>
+/// Samples per-layer gradient-health statistics every <see cref="DeepNetworkOptions.DiagnosticsInterval"/> steps:
+/// gradient norm before clipping, weight norm, update-to-weight ratio, non-finite gradient fraction, activation
+/// statistics. All of a sampled step's numbers come to the host in one transfer, and nothing is computed on the
+/// other steps, so the cost stays a few percent of training time (see docs/performance.md).
+/// </summary>
+internal sealed class GradientMonitor : ITrainingObserver
+{
+    private const int Columns = 8; // gradient, weight, non-finite, activation x4, update ratio
+    private readonly int interval;
+    private double[,]? sums;
+    private int samples;
+    private bool sampling;
+    private Tensor? pending;
+    private Tensor[]? weightsBefore;
+
+    public GradientMonitor(int interval) => this.interval = interval;
+
+    public void OnStepStart(MlpNetwork network, long step)
+    {
+        sampling = interval > 0 && (step == 1 || step % interval == 0);
+        pending = null;
+        foreach (var block in network.Blocks)
+            block.CaptureActivations = sampling;
+    }
+
+    public void OnGradientsComputed(MlpNetwork network, long step)
+    {
+        if (!sampling)
+            return;
+        using var noGrad = torch.no_grad();
+        var rows = new List<Tensor>();
+        foreach (var (_, layer, block) in Layers(network))
+        {
+            Tensor weight = layer.weight!, gradient = weight.grad ?? torch.zeros_like(weight);
+            Tensor activation = block?.LastActivationStatistics ?? torch.zeros(4, device: weight.device);
+            rows.Add(torch.cat(new[]
+            {
+                torch.stack(new[] { gradient.norm(), weight.norm(), gradient.isfinite().logical_not().to_type(ScalarType.Float32).mean() }),
+                activation,
+            }));
+        }
+        pending = torch.stack(rows);
+        weightsBefore = Layers(network).Select(l => l.Layer.weight!.detach().clone()).ToArray();
+    }
+
+    public void OnStepEnd(MlpNetwork network, long step)
+    {
+        if (pending is null || weightsBefore is null)
+            return;
+        using var noGrad = torch.no_grad();
+        var updates = Layers(network).Select((l, i) => (l.Layer.weight! - weightsBefore[i]).norm() / weightsBefore[i].norm()).ToArray();
+        using var all = torch.cat(new[] { pending, torch.stack(updates).unsqueeze(1) }, 1).to(torch.CPU).to_type(ScalarType.Float64);
+        double[] values = all.data<double>().ToArray();
+        int layers = updates.Length;
+        sums ??= new double[layers, Columns];
+        for (int l = 0; l < layers; l++)
+            for (int c = 0; c < Columns; c++)
+                sums[l, c] += values[l * Columns + c];
+        samples++;
+        pending = null;
+        weightsBefore = null;
+    }
+
+    /// <summary>The epoch's per-layer averages (empty without samples); starts a new epoch.</summary>
+    public (IReadOnlyList<LayerStatistics> Layers, int Samples) CompleteEpoch(MlpNetwork network)
+    {
+        var names = Layers(network).Select(l => l.Name).ToArray();
+        if (sums is null || samples == 0)
+            return (Array.Empty<LayerStatistics>(), 0);
+        var result = names.Select((name, l) => new LayerStatistics(name,
+            GradientNorm: sums[l, 0] / samples, WeightNorm: sums[l, 1] / samples, UpdateRatio: sums[l, 7] / samples,
+            NonFiniteGradientFraction: sums[l, 2] / samples, ActivationMean: sums[l, 3] / samples,
+            ActivationStd: sums[l, 4] / samples, SaturatedFraction: sums[l, 5] / samples, DeadFraction: sums[l, 6] / samples)).ToArray();
+        int count = samples;
+        sums = null;
+        samples = 0;
+        return (result, count);
+    }
+
+    /// <summary>The watched layers: each hidden block's main linear layer, then the head.</summary>
+    private static IEnumerable<(string Name, Linear Layer, HiddenBlock? Block)> Layers(MlpNetwork network)
+    {
+        var blocks = network.Blocks;
+        for (int i = 0; i < blocks.Count; i++)
+            yield return ($"block{i}", blocks[i].Linear, blocks[i]);
+        yield return ("head", network.Head, null);
+    }
+}

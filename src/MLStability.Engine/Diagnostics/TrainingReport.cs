@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MLStability;
+
+/// <summary>
+/// What training saw and what it means: per-epoch progress and per-layer gradient-health statistics, a verdict per
+/// epoch and for the run (rules in <see cref="GradientHealthVerdict"/>), the evidence, remedies phrased as option
+/// changes, and every instability event with the action taken.
+/// </summary>
+public sealed class TrainingReport
+{
+    internal TrainingReport(IReadOnlyList<EpochDiagnostics> epochs, IReadOnlyList<InstabilityEvent> events,
+        GradientHealthVerdict verdict, string evidence, IReadOnlyList<string> remedies, bool completed)
+    {
+        Epochs = epochs;
+        Events = events;
+        Verdict = verdict;
+        Evidence = evidence;
+        Remedies = remedies;
+        Completed = completed;
+    }
+
+    /// <summary>One entry per finished epoch.</summary>
+    public IReadOnlyList<EpochDiagnostics> Epochs { get; }
+
+    /// <summary>Every instability and the action taken, in order.</summary>
+    public IReadOnlyList<InstabilityEvent> Events { get; }
+
+    /// <summary>
+    /// The run's verdict: <see cref="GradientHealthVerdict.NonFinite"/> if training failed on a non-finite value,
+    /// otherwise the last epoch's verdict.
+    /// </summary>
+    public GradientHealthVerdict Verdict { get; }
+
+    /// <summary>The numbers behind <see cref="Verdict"/>.</summary>
+    public string Evidence { get; }
+
+    /// <summary>Option changes that address <see cref="Verdict"/> (empty when healthy).</summary>
+    public IReadOnlyList<string> Remedies { get; }
+
+    /// <summary>False when training stopped with an error.</summary>
+    public bool Completed { get; }
+
+    /// <summary>The run's first-hidden-layer to head gradient-norm ratio in the last epoch with statistics.</summary>
+    public double FirstToLastGradientRatio =>
+        Epochs.LastOrDefault(e => e.Layers.Count >= 2)?.FirstToLastGradientRatio ?? double.NaN;
+
+    /// <summary>A markdown rendering: summary, per-epoch table, last epoch's layers, events, remedies.</summary>
+    public string ToMarkdown()
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"## Training report: {Verdict}{(Completed ? "" : " (training failed)")}").AppendLine();
+        md.AppendLine($"Evidence: {Evidence}").AppendLine();
+        if (Remedies.Count > 0)
+        {
+            md.AppendLine("Remedies:");
+            foreach (string remedy in Remedies)
+                md.AppendLine($"- {remedy}");
+            md.AppendLine();
+        }
+        md.AppendLine("| epoch | loss | val loss | val acc | lr | first/last grad | verdict |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var e in Epochs)
+        {
+            var p = e.Progress;
+            md.AppendLine($"| {p.Epoch} | {F(p.TrainingLoss)} | {F(p.ValidationLoss)} | {F(p.ValidationAccuracy)} | {F(p.LearningRate)} | {F(e.FirstToLastGradientRatio)} | {e.Verdict} |");
+        }
+        var last = Epochs.LastOrDefault(e => e.Layers.Count > 0);
+        if (last != null)
+        {
+            md.AppendLine().AppendLine($"Layers in epoch {last.Progress.Epoch} (averages of {last.SampledSteps} sampled steps):").AppendLine();
+            md.AppendLine("| layer | grad norm | weight norm | update/weight | non-finite | act mean | act std | saturated | dead |");
+            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+            foreach (var l in last.Layers)
+                md.AppendLine($"| {l.Layer} | {F(l.GradientNorm)} | {F(l.WeightNorm)} | {F(l.UpdateRatio)} | {F(l.NonFiniteGradientFraction)} | {F(l.ActivationMean)} | {F(l.ActivationStd)} | {F(l.SaturatedFraction)} | {F(l.DeadFraction)} |");
+        }
+        if (Events.Count > 0)
+        {
+            md.AppendLine().AppendLine("Instability events:").AppendLine();
+            foreach (var ev in Events)
+                md.AppendLine($"- epoch {ev.Epoch}, step {ev.Step}: {ev.Kind} -> {ev.Action} ({ev.Detail})");
+        }
+        return md.ToString();
+    }
+
+    /// <summary>A plain-text summary: verdict, evidence, remedies and events.</summary>
+    public override string ToString()
+    {
+        var text = new StringBuilder($"Verdict: {Verdict}{(Completed ? "" : " (training failed)")}. {Evidence}.");
+        if (Remedies.Count > 0)
+            text.Append(" Remedies: ").Append(string.Join("; ", Remedies)).Append('.');
+        if (Events.Count > 0)
+            text.Append($" Instability events: {Events.Count} ({string.Join(", ", Events.Select(e => $"{e.Kind}->{e.Action} at step {e.Step}"))}).");
+        return text.ToString();
+    }
+
+    /// <summary>The whole report as JSON (enums as names).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>
+    /// Writes PNG plots into <paramref name="directory"/>: gradient flow (per-layer gradient norm, log scale, one line
+    /// per epoch), a per-layer heat map over epochs, loss and accuracy curves, and the learning rate.
+    /// </summary>
+    /// <param name="directory">Created if missing.</param>
+    /// <returns>The paths written.</returns>
+    public IReadOnlyList<string> SavePlots(string directory) => TrainingReportPlots.Save(this, directory);
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static string F(double? value) => value is double v ? v.ToString("G3", CultureInfo.InvariantCulture) : "-";
+}
+
+/// <summary>Collects a run's epochs and events, then judges them.</summary>
+internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
+{
+    private readonly List<EpochDiagnostics> epochs = new();
+    private int eventsSeen;
+
+    public GradientHealthVerdict? LastVerdict => epochs.LastOrDefault()?.Verdict;
+
+    public void AddEpoch(EpochProgress progress, IReadOnlyList<LayerStatistics> layers, int samples, IReadOnlyList<InstabilityEvent> allEvents)
+    {
+        var epochEvents = allEvents.Skip(eventsSeen).ToList();
+        eventsSeen = allEvents.Count;
+        var (verdict, evidence) = VerdictRules.Judge(layers, epochEvents);
+        epochs.Add(new EpochDiagnostics(progress, layers, samples, verdict, evidence));
+    }
+
+    public TrainingReport Build(IReadOnlyList<InstabilityEvent> events, string? failure = null)
+    {
+        GradientHealthVerdict verdict;
+        string evidence;
+        if (failure != null)
+        {
+            verdict = events.Any(e => e.Kind != InstabilityKind.LossSpike) ? GradientHealthVerdict.NonFinite
+                : epochs.LastOrDefault()?.Verdict ?? GradientHealthVerdict.Exploding;
+            evidence = failure;
+        }
+        else if (epochs.Count > 0)
+        {
+            (verdict, evidence) = (epochs[^1].Verdict, epochs[^1].Evidence);
+        }
+        else
+        {
+            (verdict, evidence) = (GradientHealthVerdict.Healthy, "no epochs");
+        }
+        return new TrainingReport(epochs.ToArray(), events.ToArray(), verdict, evidence,
+            VerdictRules.Remedies(verdict, options), completed: failure == null);
+    }
+}

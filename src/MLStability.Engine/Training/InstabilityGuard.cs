@@ -1,0 +1,153 @@
+using System.Globalization;
+using MLStability.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLStability;
+
+/// <summary>
+/// Detects unstable steps (non-finite loss or gradient, loss spikes) and applies
+/// <see cref="DeepNetworkOptions.OnInstability"/>: stop, skip the step, or roll back to the last good weights and
+/// optimizer state with a lower learning rate and tighter clipping. Gives up after
+/// <see cref="DeepNetworkOptions.MaxRecoveries"/> recoveries.
+/// </summary>
+internal sealed class InstabilityGuard : IDisposable
+{
+    private const int SpikeWarmupSteps = 20;
+    private const double AverageRate = 0.05;
+    private const float RollbackClippingThreshold = 1f;
+
+    private readonly DeepNetworkOptions options;
+    private readonly MlpNetwork network;
+    private readonly ParameterOptimizer optimizer;
+    private readonly List<InstabilityEvent> events = new();
+    private Dictionary<string, Tensor>? weights;
+    private OptimizerSnapshot? optimizerState;
+    private long snapshotStep;
+    private double lossAverage;
+    private long acceptedSteps;
+    private int recoveries;
+
+    public InstabilityGuard(DeepNetworkOptions options, MlpNetwork network, ParameterOptimizer optimizer)
+    {
+        this.options = options;
+        this.network = network;
+        this.optimizer = optimizer;
+        Clipper = GradientClipper.Create(options);
+        Snapshot(0);
+    }
+
+    /// <summary>Multiplies the scheduled learning rate; lowered by each rollback.</summary>
+    public double LearningRateScale { get; private set; } = 1;
+
+    /// <summary>The clipper in force; rollbacks tighten it.</summary>
+    public GradientClipper? Clipper { get; private set; }
+
+    public IReadOnlyList<InstabilityEvent> Events => events;
+
+    /// <summary>Checks a step's loss before backward.</summary>
+    public InstabilityKind? CheckLoss(double loss)
+    {
+        if (!double.IsFinite(loss))
+            return InstabilityKind.NonFiniteLoss;
+        if (options.LossSpikeFactor > 0 && acceptedSteps >= SpikeWarmupSteps && loss > options.LossSpikeFactor * lossAverage)
+            return InstabilityKind.LossSpike;
+        return null;
+    }
+
+    /// <summary>
+    /// Checks the raw gradients after backward; returns their global norm as a number and as a tensor (in the
+    /// caller's dispose scope) that the clipper reuses.
+    /// </summary>
+    public (InstabilityKind? Kind, double Norm, Tensor NormTensor) CheckGradients()
+    {
+        Tensor norm = GradientClipper.GlobalNorm(optimizer.Parameters);
+        double value = norm.item<float>();
+        return (double.IsFinite(value) ? null : InstabilityKind.NonFiniteGradient, value, norm);
+    }
+
+    /// <summary>Records an accepted step and takes a snapshot every RollbackSnapshotSteps steps.</summary>
+    public void Accept(long step, double loss)
+    {
+        lossAverage = acceptedSteps == 0 ? loss : lossAverage + AverageRate * (loss - lossAverage);
+        acceptedSteps++;
+        if (options.OnInstability == InstabilityPolicy.Rollback && step % options.RollbackSnapshotSteps == 0)
+            Snapshot(step);
+    }
+
+    /// <summary>
+    /// Applies the policy to an unstable step. Returns normally when training can go on (the step is dropped);
+    /// throws when the policy is Stop or the recoveries are used up (<paramref name="fail"/> builds the exception).
+    /// </summary>
+    public void Handle(InstabilityKind kind, int epoch, long step, double loss, double gradientNorm,
+        Func<string, Exception> fail)
+    {
+        string numbers = $"loss {F(loss)}, running average {F(lossAverage)}, gradient norm {F(gradientNorm)}";
+        if (options.OnInstability == InstabilityPolicy.Stop)
+        {
+            events.Add(new InstabilityEvent(epoch, step, kind, InstabilityPolicy.Stop, numbers));
+            throw fail(Describe(kind, loss));
+        }
+        if (++recoveries > options.MaxRecoveries)
+        {
+            events.Add(new InstabilityEvent(epoch, step, kind, InstabilityPolicy.Stop, numbers + $"; gave up after {options.MaxRecoveries} recoveries"));
+            throw fail($"{Describe(kind, loss)}, and {options.MaxRecoveries} recoveries (OnInstability = {options.OnInstability}) did not help");
+        }
+        optimizer.ZeroGrad();
+        if (options.OnInstability == InstabilityPolicy.SkipStep)
+        {
+            events.Add(new InstabilityEvent(epoch, step, kind, InstabilityPolicy.SkipStep, numbers + "; step skipped"));
+            return;
+        }
+        RollBack();
+        events.Add(new InstabilityEvent(epoch, step, kind, InstabilityPolicy.Rollback, numbers +
+            $"; restored the weights of step {snapshotStep}, learning-rate scale {F(LearningRateScale)}, " +
+            $"clipping {Clipper!.Kind} {F(Clipper.Threshold)}"));
+    }
+
+    private void RollBack()
+    {
+        using (var noGrad = torch.no_grad())
+        {
+            foreach (var (name, tensor) in network.state_dict())
+                tensor.copy_(weights![name]);
+        }
+        optimizer.Restore(optimizerState!);
+        LearningRateScale *= options.RollbackLearningRateFactor;
+        Clipper = Clipper is null
+            ? GradientClipper.Create(GradientClippingKind.GlobalNorm, RollbackClippingThreshold)
+            : GradientClipper.Create(Clipper.Kind, Clipper.Threshold / 2);
+    }
+
+    private void Snapshot(long step)
+    {
+        if (options.OnInstability != InstabilityPolicy.Rollback)
+            return;
+        DisposeSnapshot();
+        using var noGrad = torch.no_grad();
+        weights = network.state_dict().ToDictionary(e => e.Key, e => e.Value.clone().DetachFromDisposeScope());
+        optimizerState = optimizer.Snapshot();
+        snapshotStep = step;
+    }
+
+    private static string Describe(InstabilityKind kind, double loss) => kind switch
+    {
+        InstabilityKind.NonFiniteLoss => $"the loss became {F(loss)}",
+        InstabilityKind.NonFiniteGradient => "the gradients became non-finite",
+        _ => $"the loss spiked to {F(loss)}",
+    };
+
+    private static string F(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+
+    private void DisposeSnapshot()
+    {
+        if (weights != null)
+            foreach (var tensor in weights.Values)
+                tensor.Dispose();
+        optimizerState?.Dispose();
+        weights = null;
+        optimizerState = null;
+    }
+
+    public void Dispose() => DisposeSnapshot();
+}
