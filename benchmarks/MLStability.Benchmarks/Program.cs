@@ -1,6 +1,7 @@
 // Benchmarks (see docs/performance.md):
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- training [--epochs N] [--rows N] [--rounds N] [--data DIR]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- scoring [--rows N] [--predictions N] [--rounds N]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- diagnostics [--epochs N] [--rows N] [--rounds N] [--depth N]
 using MLStability.Benchmarks;
 
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
@@ -9,11 +10,12 @@ return mode switch
 {
     "training" => TrainingBenchmark.Run(rest),
     "scoring" => ScoringBenchmark.Run(rest),
+    "diagnostics" => DiagnosticsBenchmark.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|scoring] [options]");
+    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|scoring|diagnostics] [options]");
     return 2;
 }

@@ -59,9 +59,13 @@ internal static class TrainingReportPlots
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Turbo();
         plot.Add.ColorBar(heatmap).Label = "log10 gradient norm";
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, epochs.Count).Select(x => (double)x).ToArray(),
+            Thin(epochs.Select(e => e.Progress.Epoch.ToString()).ToArray()));
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, layers).Select(y => (double)y).ToArray(),
+            Thin(epochs[0].Layers.Select(l => l.Layer).ToArray()));
         plot.Title("Gradient norm per layer over training");
-        plot.XLabel("epoch index");
-        plot.YLabel("layer index (0 = first hidden layer)");
+        plot.XLabel("epoch");
+        plot.YLabel("layer");
         plot.SavePng(path, Width, Height);
         return path;
     }
@@ -70,11 +74,15 @@ internal static class TrainingReportPlots
     {
         var plot = new Plot();
         double[] epochs = report.Epochs.Select(e => (double)e.Progress.Epoch).ToArray();
-        var training = plot.Add.Scatter(epochs, report.Epochs.Select(e => e.Progress.TrainingLoss).ToArray());
+        double[] trainingLoss = report.Epochs.Select(e => e.Progress.TrainingLoss).ToArray();
+        // Exploding runs reach losses like 1e18: switch to a log scale when the losses span three decades.
+        bool logScale = trainingLoss.Where(double.IsFinite).DefaultIfEmpty(1).Max() > 1e3 * trainingLoss.Where(double.IsFinite).DefaultIfEmpty(1).Min();
+        Func<double, double> scale = logScale ? Log10 : v => v;
+        var training = plot.Add.Scatter(epochs, trainingLoss.Select(scale).ToArray());
         training.LegendText = "training loss";
         if (report.Epochs.All(e => e.Progress.ValidationLoss.HasValue))
         {
-            var validation = plot.Add.Scatter(epochs, report.Epochs.Select(e => e.Progress.ValidationLoss!.Value).ToArray());
+            var validation = plot.Add.Scatter(epochs, report.Epochs.Select(e => scale(e.Progress.ValidationLoss!.Value)).ToArray());
             validation.LegendText = "validation loss";
             var accuracy = plot.Add.Scatter(epochs, report.Epochs.Select(e => e.Progress.ValidationAccuracy!.Value).ToArray());
             accuracy.LegendText = "validation accuracy (right axis)";
@@ -83,7 +91,7 @@ internal static class TrainingReportPlots
         }
         plot.Title("Loss and accuracy");
         plot.XLabel("epoch");
-        plot.YLabel("cross-entropy");
+        plot.YLabel(logScale ? "log10 cross-entropy" : "cross-entropy");
         plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, Width, Height);
         return path;
@@ -108,7 +116,7 @@ internal static class TrainingReportPlots
     /// <summary>Keeps at most about 12 tick labels so deep networks stay readable.</summary>
     private static string[] Thin(string[] names)
     {
-        int every = Math.Max(1, names.Length / 12);
+        int every = Math.Max(1, (int)Math.Ceiling(names.Length / 11.0));
         return names.Select((n, i) => i % every == 0 || i == names.Length - 1 ? n : "").ToArray();
     }
 }

@@ -13,12 +13,18 @@ public sealed class InitializationTests
     [DataRow(InitializationKind.XavierNormal, 1.0)]
     [DataRow(InitializationKind.HeNormal, 1.0)]
     [DataRow(InitializationKind.HeNormal, 1.4142135)]
+    [DataRow(InitializationKind.StandardNormal, 1.4142135)]
     public void NormalInitializersHaveTheFormulaStandardDeviation(InitializationKind kind, double gain)
     {
         torch.random.manual_seed(1);
         using var weight = torch.empty(FanOut, FanIn);
         WeightInitializer.Initialize(weight, kind, gain);
-        double expected = kind == InitializationKind.XavierNormal ? Math.Sqrt(2.0 / (FanIn + FanOut)) : gain / Math.Sqrt(FanIn);
+        double expected = kind switch
+        {
+            InitializationKind.XavierNormal => Math.Sqrt(2.0 / (FanIn + FanOut)),
+            InitializationKind.StandardNormal => 1.0,
+            _ => gain / Math.Sqrt(FanIn),
+        };
         Assert.AreEqual(expected, weight.std().item<float>(), expected * 0.02);
         Assert.AreEqual(0, weight.mean().item<float>(), expected * 0.02);
     }

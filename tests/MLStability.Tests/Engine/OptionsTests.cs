@@ -25,6 +25,12 @@ public sealed class OptionsTests
         Assert.AreEqual("Label", o.LabelColumnName);
         Assert.AreEqual("Features", o.FeatureColumnName);
         Assert.IsNull(o.Seed);
+        Assert.AreEqual(InstabilityPolicy.Rollback, o.OnInstability);
+        Assert.AreEqual(10f, o.LossSpikeFactor);
+        Assert.AreEqual(10, o.MaxRecoveries);
+        Assert.AreEqual(0.5f, o.RollbackLearningRateFactor);
+        Assert.AreEqual(50, o.RollbackSnapshotSteps);
+        Assert.AreEqual(10, o.DiagnosticsInterval);
         o.Validate();
     }
 
@@ -53,6 +59,13 @@ public sealed class OptionsTests
         yield return Case(o => o.Optimizer = (OptimizerKind)99, "Optimizer", "Sgd, Momentum, Adam");
         yield return Case(o => o.Device = "gpu", "Device", "\"cuda:N\"");
         yield return Case(o => o.FeatureColumnName = "", "FeatureColumnName", "must name a column");
+        yield return Case(o => o.LossSpikeFactor = 0.5f, "LossSpikeFactor", "0 or (1, +inf)");
+        yield return Case(o => o.MaxRecoveries = -1, "MaxRecoveries", "[0, 1000]");
+        yield return Case(o => o.RollbackLearningRateFactor = 0, "RollbackLearningRateFactor", "(0, 1]");
+        yield return Case(o => o.RollbackSnapshotSteps = 0, "RollbackSnapshotSteps", "[1, +inf)");
+        yield return Case(o => o.DiagnosticsInterval = -1, "DiagnosticsInterval", "[0, +inf)");
+        yield return Case(o => o.OnInstability = (InstabilityPolicy)7, "OnInstability", "Stop, SkipStep, Rollback");
+        yield return Case(o => o.HiddenLayerSizes = new[] { 8, 0 }, "HiddenLayerSizes[1]", "[1, 65536]");
     }
 
     private static object[] Case(Action<StableDeepOptions> change, string option, string range) => new object[] { change, option, range };

@@ -66,6 +66,9 @@ public sealed class OnnxExportTests
         StringAssert.Contains(metadata[OnnxMetadata.InputKey], "\"size\":8");
         StringAssert.Contains(metadata[OnnxMetadata.TrainingSummaryKey], "\"Activation\":\"GELU\"");
         StringAssert.Contains(metadata[OnnxMetadata.TrainingSummaryKey], "\"TrainingLoss\"");
+        var report = System.Text.Json.JsonDocument.Parse(metadata[OnnxMetadata.TrainingReportKey]).RootElement;
+        Assert.AreEqual(model.TrainingReport.Verdict.ToString(), report.GetProperty("Verdict").GetString());
+        Assert.AreEqual(2, report.GetProperty("Epochs").GetArrayLength());
         Assert.AreEqual("MLStability", session.ModelMetadata.ProducerName);
         CollectionAssert.AreEquivalent(new[] { "Features" }, session.InputMetadata.Keys.ToArray());
         CollectionAssert.AreEquivalent(new[] { "Score", "PredictedLabel" }, session.OutputMetadata.Keys.ToArray());

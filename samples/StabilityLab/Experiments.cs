@@ -1,0 +1,64 @@
+using MLStability;
+
+namespace StabilityLab;
+
+/// <summary>One row of the lab: a named configuration at a depth.</summary>
+internal sealed record Experiment(string Set, string Name, int Depth, Action<StableDeepOptions> Configure);
+
+/// <summary>
+/// The seeds' comparison experiments: a plain deep sigmoid net, then one technique at a time, then all together;
+/// and an exploding ReLU net with N(0, 1) weights and SGD at 0.1, without and with remedies.
+/// </summary>
+internal static class Experiments
+{
+    public const int Width = 128;
+
+    /// <summary>The plain baseline: sigmoid, TorchSharp's default init, no residual, no normalization, no clipping.</summary>
+    private static void Plain(StableDeepOptions o)
+    {
+        o.Activation = ActivationKind.Sigmoid;
+        o.Initialization = InitializationKind.Default;
+        o.ResidualConnections = false;
+        o.Normalization = NormalizationKind.None;
+        o.GradientClipping = GradientClippingKind.None;
+        o.Optimizer = OptimizerKind.Adam;
+        o.WeightDecay = 0;
+        o.LearningRateSchedule = LearningRateScheduleKind.Constant;
+        o.WarmupSteps = 0;
+        o.Dropout = 0;
+        o.OnInstability = InstabilityPolicy.Stop;
+    }
+
+    public static IEnumerable<Experiment> Vanishing(IEnumerable<int> depths)
+    {
+        foreach (int depth in depths)
+        {
+            yield return new("vanishing", "plain sigmoid, default init", depth, Plain);
+            yield return new("vanishing", "+ Xavier init", depth, o => { Plain(o); o.Initialization = InitializationKind.XavierUniform; });
+            yield return new("vanishing", "ReLU + He init", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; });
+            yield return new("vanishing", "+ BatchNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.BatchNorm; });
+            yield return new("vanishing", "+ LayerNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.LayerNorm; });
+            yield return new("vanishing", "+ residual", depth, o => { Plain(o); o.ResidualConnections = true; });
+            yield return new("vanishing", "+ clipping", depth, o => { Plain(o); o.GradientClipping = GradientClippingKind.GlobalNorm; });
+            yield return new("vanishing", "all together (stable preset)", depth, _ => { });
+        }
+    }
+
+    /// <summary>ReLU, N(0, 1) weights, SGD at learning rate 0.1: NaN within a few steps.</summary>
+    private static void Exploding(StableDeepOptions o)
+    {
+        Plain(o);
+        o.Activation = ActivationKind.ReLU;
+        o.Initialization = InitializationKind.StandardNormal;
+        o.Optimizer = OptimizerKind.Sgd;
+        o.LearningRate = 0.1f;
+    }
+
+    public static IEnumerable<Experiment> Explosion(int depth)
+    {
+        yield return new("exploding", "ReLU, N(0,1) init, SGD 0.1: no remedy", depth, Exploding);
+        yield return new("exploding", "+ clipping", depth, o => { Exploding(o); o.GradientClipping = GradientClippingKind.GlobalNorm; });
+        yield return new("exploding", "+ LayerNorm", depth, o => { Exploding(o); o.Normalization = NormalizationKind.LayerNorm; });
+        yield return new("exploding", "+ rollback", depth, o => { Exploding(o); o.OnInstability = InstabilityPolicy.Rollback; });
+    }
+}
