@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLStability;
@@ -26,41 +27,42 @@ internal abstract class GradientClipper
 
     /// <summary>Clips the gradients of <paramref name="parameters"/> in place.</summary>
     /// <param name="parameters">The parameters whose gradients are clipped.</param>
-    /// <param name="globalNorm">Their global gradient norm when the caller has computed it already.</param>
-    public abstract void Clip(IReadOnlyList<Tensor> parameters, Tensor? globalNorm = null);
+    /// <param name="globalNorm">Their global gradient norm when the caller has measured it already.</param>
+    public abstract void Clip(IReadOnlyList<Parameter> parameters, double? globalNorm = null);
 
-    /// <summary>The global L2 norm of all gradients, as a scalar tensor on their device (no host sync).</summary>
-    public static Tensor GlobalNorm(IReadOnlyList<Tensor> parameters)
-    {
-        Tensor[] norms = parameters.Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToArray();
-        return norms.Length == 0 ? torch.zeros(1) : torch.stack(norms).norm();
-    }
+    /// <summary>
+    /// The global L2 norm of all gradients (NaN or infinity when a gradient is not finite). One native call:
+    /// LibTorch's clip_grad_norm_ with an infinite bound measures without changing the gradients.
+    /// </summary>
+    public static double GlobalNorm(IReadOnlyList<Parameter> parameters) =>
+        torch.nn.utils.clip_grad_norm_(parameters.Where(p => p.grad is not null), double.PositiveInfinity);
 
     private sealed class ValueClipper(float threshold) : GradientClipper
     {
         public override GradientClippingKind Kind => GradientClippingKind.Value;
         public override float Threshold => threshold;
 
-        public override void Clip(IReadOnlyList<Tensor> parameters, Tensor? globalNorm = null)
+        public override void Clip(IReadOnlyList<Parameter> parameters, double? globalNorm = null)
         {
             using Scalar low = (-threshold).ToScalar(), high = threshold.ToScalar();
-            foreach (Tensor p in parameters)
+            foreach (Parameter p in parameters)
                 p.grad?.clamp_(low, high);
         }
     }
 
-    /// <summary>Scales all gradients by min(1, threshold / (norm + 1e-6)), computed on the device.</summary>
+    /// <summary>Scales all gradients by threshold / (norm + 1e-6) when the norm exceeds the threshold.</summary>
     private sealed class GlobalNormClipper(float threshold) : GradientClipper
     {
         public override GradientClippingKind Kind => GradientClippingKind.GlobalNorm;
         public override float Threshold => threshold;
 
-        public override void Clip(IReadOnlyList<Tensor> parameters, Tensor? globalNorm = null)
+        public override void Clip(IReadOnlyList<Parameter> parameters, double? globalNorm = null)
         {
-            using var scope = torch.NewDisposeScope();
-            using Scalar one = 1.0.ToScalar(), epsilon = 1e-6.ToScalar(), bound = threshold.ToScalar();
-            Tensor coefficient = (globalNorm ?? GlobalNorm(parameters)).add(epsilon).reciprocal_().mul_(bound).clamp_max_(one);
-            foreach (Tensor p in parameters)
+            double norm = globalNorm ?? GlobalNorm(parameters);
+            if (!(norm > threshold))
+                return;
+            using Scalar coefficient = (threshold / (norm + 1e-6)).ToScalar();
+            foreach (Parameter p in parameters)
                 p.grad?.mul_(coefficient);
         }
     }

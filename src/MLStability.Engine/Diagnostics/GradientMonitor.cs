@@ -25,10 +25,12 @@ internal sealed class GradientMonitor : ITrainingObserver
 
     public void OnStepStart(MlpNetwork network, long step)
     {
+        bool wasSampling = sampling;
         sampling = interval > 0 && (step == 1 || step % interval == 0);
         pending = null;
-        foreach (var block in network.Blocks)
-            block.CaptureActivations = sampling;
+        if (sampling != wasSampling)
+            foreach (var block in network.Blocks)
+                block.CaptureActivations = sampling;
     }
 
     public void OnGradientsComputed(MlpNetwork network, long step)
@@ -37,15 +39,13 @@ internal sealed class GradientMonitor : ITrainingObserver
             return;
         using var noGrad = torch.no_grad();
         var rows = new List<Tensor>();
+        Tensor zero = torch.zeros(1, device: network.Head.weight!.device).squeeze();
         foreach (var (_, layer, block) in Layers(network))
         {
             Tensor weight = layer.weight!, gradient = weight.grad ?? torch.zeros_like(weight);
             Tensor activation = block?.LastActivationStatistics ?? torch.zeros(4, device: weight.device);
-            rows.Add(torch.cat(new[]
-            {
-                torch.stack(new[] { gradient.norm(), weight.norm(), gradient.isfinite().logical_not().to_type(ScalarType.Float32).mean() }),
-                activation,
-            }));
+            // The non-finite fraction is filled in on the host: a finite norm means every value is finite.
+            rows.Add(torch.cat(new[] { torch.stack(new[] { gradient.norm(), weight.norm(), zero }), activation }));
         }
         pending = torch.stack(rows);
         weightsBefore = Layers(network).Select(l => l.Layer.weight!.detach().clone()).ToArray();
@@ -60,6 +60,12 @@ internal sealed class GradientMonitor : ITrainingObserver
         using var all = torch.cat(new[] { pending, torch.stack(updates).unsqueeze(1) }, 1).to(torch.CPU).to_type(ScalarType.Float64);
         double[] values = all.data<double>().ToArray();
         int layers = updates.Length;
+        var watched = Layers(network).ToArray();
+        for (int l = 0; l < layers; l++)
+        {
+            if (!double.IsFinite(values[l * Columns]) && watched[l].Layer.weight!.grad is Tensor gradient)
+                values[l * Columns + 2] = gradient.isfinite().logical_not().to_type(ScalarType.Float64).mean().item<double>();
+        }
         sums ??= new double[layers, Columns];
         for (int l = 0; l < layers; l++)
             for (int c = 0; c < Columns; c++)

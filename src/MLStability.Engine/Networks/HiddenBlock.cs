@@ -76,17 +76,14 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     {
         using var noGrad = torch.no_grad();
         Tensor y = output.detach();
-        Tensor zero = torch.zeros(1, device: y.device).squeeze();
-        Tensor saturated = activationKind switch
+        var (std, mean) = torch.std_mean(y);
+        Tensor zero = torch.zeros_like(mean);
+        return activationKind switch
         {
-            ActivationKind.Sigmoid => y.lt(0.01).logical_or(y.gt(0.99)).to_type(ScalarType.Float32).mean(),
-            ActivationKind.Tanh => y.abs().gt(0.99).to_type(ScalarType.Float32).mean(),
-            _ => zero,
+            ActivationKind.Sigmoid => torch.stack(new[] { mean, std, (y - 0.5).abs_().gt(0.49).to_type(ScalarType.Float32).mean(), zero }),
+            ActivationKind.Tanh => torch.stack(new[] { mean, std, y.abs().gt(0.99).to_type(ScalarType.Float32).mean(), zero }),
+            _ => torch.stack(new[] { mean, std, zero, y.le(0).all(0).to_type(ScalarType.Float32).mean() }),
         };
-        Tensor dead = activationKind is ActivationKind.Sigmoid or ActivationKind.Tanh
-            ? zero
-            : y.le(0).all(0).to_type(ScalarType.Float32).mean();
-        return torch.stack(new[] { y.mean(), y.std(), saturated, dead });
     }
 
     public override Tensor forward(Tensor input)

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLStability;
@@ -11,7 +12,7 @@ internal sealed class AdamOptimizer : ParameterOptimizer
     private readonly bool decoupled;
     private readonly Tensor[] firstMoment, secondMoment;
 
-    public AdamOptimizer(IEnumerable<Tensor> parameters, double weightDecay, bool decoupledWeightDecay) : base(parameters)
+    public AdamOptimizer(IEnumerable<Parameter> parameters, double weightDecay, bool decoupledWeightDecay) : base(parameters)
     {
         this.weightDecay = weightDecay;
         decoupled = decoupledWeightDecay;

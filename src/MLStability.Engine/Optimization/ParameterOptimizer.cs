@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLStability;
@@ -11,16 +12,16 @@ namespace MLStability;
 /// </summary>
 internal abstract class ParameterOptimizer
 {
-    protected ParameterOptimizer(IEnumerable<Tensor> parameters)
+    protected ParameterOptimizer(IEnumerable<Parameter> parameters)
     {
         Parameters = parameters.ToArray();
     }
 
     /// <summary>The parameters this optimizer updates.</summary>
-    public IReadOnlyList<Tensor> Parameters { get; }
+    public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>Creates the optimizer that <see cref="DeepNetworkOptions.Optimizer"/> names.</summary>
-    public static ParameterOptimizer Create(DeepNetworkOptions options, IEnumerable<Tensor> parameters) => options.Optimizer switch
+    public static ParameterOptimizer Create(DeepNetworkOptions options, IEnumerable<Parameter> parameters) => options.Optimizer switch
     {
         OptimizerKind.Sgd => new SgdOptimizer(parameters, options.WeightDecay, momentum: 0, nesterov: false),
         OptimizerKind.Momentum => new SgdOptimizer(parameters, options.WeightDecay, options.Momentum, options.Nesterov),
@@ -33,7 +34,7 @@ internal abstract class ParameterOptimizer
     /// <summary>Clears every parameter's gradient.</summary>
     public void ZeroGrad()
     {
-        foreach (Tensor p in Parameters)
+        foreach (Parameter p in Parameters)
             p.grad?.zero_();
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLStability;
@@ -11,7 +12,7 @@ internal sealed class RmsPropOptimizer : ParameterOptimizer
     private readonly Tensor[] squareAverage;
     private readonly Tensor[]? velocity;
 
-    public RmsPropOptimizer(IEnumerable<Tensor> parameters, double weightDecay, double momentum) : base(parameters)
+    public RmsPropOptimizer(IEnumerable<Parameter> parameters, double weightDecay, double momentum) : base(parameters)
     {
         this.weightDecay = weightDecay;
         this.momentum = momentum;

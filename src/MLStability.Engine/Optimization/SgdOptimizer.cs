@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLStability;
@@ -10,7 +11,7 @@ internal sealed class SgdOptimizer : ParameterOptimizer
     private readonly bool nesterov;
     private readonly Tensor[]? velocity;
 
-    public SgdOptimizer(IEnumerable<Tensor> parameters, double weightDecay, double momentum, bool nesterov) : base(parameters)
+    public SgdOptimizer(IEnumerable<Parameter> parameters, double weightDecay, double momentum, bool nesterov) : base(parameters)
     {
         this.weightDecay = weightDecay;
         this.momentum = momentum;

@@ -110,7 +110,7 @@ internal sealed class ClassifierTrainer
                     continue;
                 }
                 loss.backward();
-                var (gradientProblem, gradientNorm, gradientNormTensor) = guard.CheckGradients();
+                var (gradientProblem, gradientNorm) = guard.CheckGradients();
                 if (gradientProblem is InstabilityKind problem)
                 {
                     guard.Handle(problem, epoch, step, lossValue, gradientNorm, Fail);
@@ -118,7 +118,7 @@ internal sealed class ClassifierTrainer
                 }
                 foreach (var observer in stepObservers)
                     observer.OnGradientsComputed(network, step);
-                guard.Clipper?.Clip(optimizer.Parameters, gradientNormTensor);
+                guard.Clipper?.Clip(optimizer.Parameters, gradientNorm);
                 optimizer.Step(learningRate);
                 foreach (var observer in stepObservers)
                     observer.OnStepEnd(network, step);

@@ -55,15 +55,11 @@ internal sealed class InstabilityGuard : IDisposable
         return null;
     }
 
-    /// <summary>
-    /// Checks the raw gradients after backward; returns their global norm as a number and as a tensor (in the
-    /// caller's dispose scope) that the clipper reuses.
-    /// </summary>
-    public (InstabilityKind? Kind, double Norm, Tensor NormTensor) CheckGradients()
+    /// <summary>Checks the raw gradients after backward; returns their global norm, which the clipper reuses.</summary>
+    public (InstabilityKind? Kind, double Norm) CheckGradients()
     {
-        Tensor norm = GradientClipper.GlobalNorm(optimizer.Parameters);
-        double value = norm.item<float>();
-        return (double.IsFinite(value) ? null : InstabilityKind.NonFiniteGradient, value, norm);
+        double norm = GradientClipper.GlobalNorm(optimizer.Parameters);
+        return (double.IsFinite(norm) ? null : InstabilityKind.NonFiniteGradient, norm);
     }
 
     /// <summary>Records an accepted step and takes a snapshot every RollbackSnapshotSteps steps.</summary>

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLStability.Tests.Engine;
@@ -6,10 +7,10 @@ namespace MLStability.Tests.Engine;
 [TestClass]
 public sealed class ClippingTests
 {
-    private static Tensor[] ParametersWithGradients(float scale)
+    private static Parameter[] ParametersWithGradients(float scale)
     {
         torch.random.manual_seed(5);
-        var parameters = new[] { torch.zeros(20, 10, requires_grad: true), torch.zeros(10, requires_grad: true) };
+        var parameters = new[] { new Parameter(torch.zeros(20, 10)), new Parameter(torch.zeros(10)) };
         foreach (var p in parameters)
             (p * torch.randn_like(p) * scale).sum().backward();
         return parameters;
@@ -19,14 +20,15 @@ public sealed class ClippingTests
     public void GlobalNormClippingBoundsTheNormAndKeepsTheDirection()
     {
         var parameters = ParametersWithGradients(100);
-        double before = GradientClipper.GlobalNorm(parameters).item<float>();
+        double before = GradientClipper.GlobalNorm(parameters);
+        Assert.AreEqual(Math.Sqrt(parameters.Sum(p => Math.Pow(p.grad!.norm().item<float>(), 2))), before, 1e-3);
         var direction = parameters[0].grad!.clone() / before;
         Assert.IsTrue(before > 10);
 
         GradientClipper.Create(new DeepNetworkOptions { GradientClipping = GradientClippingKind.GlobalNorm, ClippingThreshold = 2 })!
             .Clip(parameters);
 
-        double after = GradientClipper.GlobalNorm(parameters).item<float>();
+        double after = GradientClipper.GlobalNorm(parameters);
         Assert.AreEqual(2.0, after, 1e-3);
         Assert.IsTrue((parameters[0].grad! / after).allclose(direction, atol: 1e-5));
     }
@@ -50,6 +52,17 @@ public sealed class ClippingTests
         {
             Assert.AreEqual(0.5f, p.grad!.abs().max().item<float>(), 1e-6);
         }
+    }
+
+    [TestMethod]
+    public void MeasuringTheNormLeavesGradientsAloneAndSeesNonFiniteValues()
+    {
+        var parameters = ParametersWithGradients(3);
+        var before = parameters[0].grad!.clone();
+        GradientClipper.GlobalNorm(parameters);
+        Assert.IsTrue(parameters[0].grad!.allclose(before, rtol: 0, atol: 0));
+        parameters[1].grad![3] = float.NaN;
+        Assert.IsTrue(double.IsNaN(GradientClipper.GlobalNorm(parameters)));
     }
 
     [TestMethod]

@@ -30,7 +30,7 @@ public sealed class OptionsTests
         Assert.AreEqual(10, o.MaxRecoveries);
         Assert.AreEqual(0.5f, o.RollbackLearningRateFactor);
         Assert.AreEqual(50, o.RollbackSnapshotSteps);
-        Assert.AreEqual(10, o.DiagnosticsInterval);
+        Assert.AreEqual(20, o.DiagnosticsInterval);
         o.Validate();
     }
 
