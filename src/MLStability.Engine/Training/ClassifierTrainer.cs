@@ -110,19 +110,22 @@ internal sealed class ClassifierTrainer
                     continue;
                 }
                 loss.backward();
-                var (gradientProblem, gradientNorm) = guard.CheckGradients();
+                foreach (var observer in stepObservers)
+                    observer.OnGradientsComputed(network, step);
+                var (gradientProblem, gradientNorm) = guard.ClipAndCheckGradients();
                 if (gradientProblem is InstabilityKind problem)
                 {
                     guard.Handle(problem, epoch, step, lossValue, gradientNorm, Fail);
                     continue;
                 }
-                foreach (var observer in stepObservers)
-                    observer.OnGradientsComputed(network, step);
-                guard.Clipper?.Clip(optimizer.Parameters, gradientNorm);
                 optimizer.Step(learningRate);
                 foreach (var observer in stepObservers)
                     observer.OnStepEnd(network, step);
-                guard.Accept(step, lossValue);
+                if (!guard.Accept(step, lossValue))
+                {
+                    guard.Handle(InstabilityKind.NonFiniteGradient, epoch, step, lossValue, gradientNorm, Fail);
+                    continue;
+                }
                 lossSum += lossValue * count;
                 rowsSeen += count;
             }
@@ -147,6 +150,11 @@ internal sealed class ClassifierTrainer
         epoch = Math.Min(epoch, options.Epochs);
         if (validationSet != null)
             earlyStopping.RestoreBest(network);
+        if (!guard.WeightsAreFinite())
+        {
+            // The last steps' gradients were not finite (unmeasured, see InstabilityGuard): roll back or fail.
+            guard.Handle(InstabilityKind.NonFiniteGradient, epoch, step, double.NaN, double.NaN, Fail);
+        }
         EnsureFiniteWeights(network, name => Fail($"parameter '{name}' holds non-finite values"));
         var final = report.Build(guard.Events);
         log?.Invoke(final.ToString());

@@ -55,20 +55,52 @@ internal sealed class InstabilityGuard : IDisposable
         return null;
     }
 
-    /// <summary>Checks the raw gradients after backward; returns their global norm, which the clipper reuses.</summary>
-    public (InstabilityKind? Kind, double Norm) CheckGradients()
+    /// <summary>
+    /// Clips the gradients and checks them, at the least cost that still catches every non-finite gradient:
+    /// global-norm clipping measures the norm anyway (one native call measures and scales); SkipStep needs to know
+    /// before the update, so it measures; otherwise (Stop, Rollback) the gradients are not measured, because a
+    /// non-finite gradient makes the weights non-finite, which the next step's loss and every snapshot check reveal.
+    /// Returns the pre-clip global norm, or NaN when it was not measured.
+    /// </summary>
+    public (InstabilityKind? Kind, double Norm) ClipAndCheckGradients()
     {
-        double norm = GradientClipper.GlobalNorm(optimizer.Parameters);
-        return (double.IsFinite(norm) ? null : InstabilityKind.NonFiniteGradient, norm);
+        bool globalNorm = Clipper is { Kind: GradientClippingKind.GlobalNorm };
+        if (!globalNorm && options.OnInstability != InstabilityPolicy.SkipStep)
+        {
+            Clipper?.Clip(optimizer.Parameters);
+            return (null, double.NaN);
+        }
+        double norm = globalNorm
+            ? torch.nn.utils.clip_grad_norm_(optimizer.Parameters.Where(p => p.grad is not null), Clipper!.Threshold)
+            : GradientClipper.GlobalNorm(optimizer.Parameters);
+        if (!double.IsFinite(norm))
+            return (InstabilityKind.NonFiniteGradient, norm);
+        if (!globalNorm)
+            Clipper?.Clip(optimizer.Parameters, norm);
+        return (null, norm);
     }
 
-    /// <summary>Records an accepted step and takes a snapshot every RollbackSnapshotSteps steps.</summary>
-    public void Accept(long step, double loss)
+    /// <summary>
+    /// Records an accepted step and takes a snapshot every RollbackSnapshotSteps steps. Returns false when the
+    /// weights turned out non-finite at a snapshot (an unmeasured non-finite gradient): the caller handles it.
+    /// </summary>
+    public bool Accept(long step, double loss)
     {
         lossAverage = acceptedSteps == 0 ? loss : lossAverage + AverageRate * (loss - lossAverage);
         acceptedSteps++;
-        if (options.OnInstability == InstabilityPolicy.Rollback && step % options.RollbackSnapshotSteps == 0)
-            Snapshot(step);
+        if (options.OnInstability != InstabilityPolicy.Rollback || step % options.RollbackSnapshotSteps != 0)
+            return true;
+        if (!WeightsAreFinite())
+            return false;
+        Snapshot(step);
+        return true;
+    }
+
+    /// <summary>Whether every network parameter and buffer is finite.</summary>
+    public bool WeightsAreFinite()
+    {
+        using var scope = torch.NewDisposeScope();
+        return network.state_dict().Values.Where(t => t.is_floating_point()).All(t => t.isfinite().all().item<bool>());
     }
 
     /// <summary>
