@@ -6,15 +6,23 @@ namespace MLStability.Benchmarks;
 
 /// <summary>
 /// The baseline: the training loop a TorchSharp user writes by hand (whole data set in one tensor, a randperm per
-/// epoch, index_select per batch, one dispose scope per step, TorchSharp's own Adam).
+/// epoch, index_select per batch, one dispose scope per step, TorchSharp's own Adam). Trains one epoch per call, so
+/// the benchmark can interleave its epochs with the trainer's.
 /// </summary>
-internal static class HandWrittenLoop
+internal sealed class HandWrittenLoop : IDisposable
 {
-    public static List<double> Train(float[] features, long[] labels, int featureCount, int[] hiddenSizes, int classes,
-        int epochs, int batchSize, double learningRate, int seed)
+    private readonly nn.Module<Tensor, Tensor> model;
+    private readonly Tensor x, y;
+    private readonly optim.Optimizer optimizer;
+    private readonly torch.Generator generator;
+    private readonly int rows, batchSize;
+
+    public HandWrittenLoop(float[] features, long[] labels, int featureCount, int[] hiddenSizes, int classes,
+        int batchSize, double learningRate, int seed)
     {
         torch.random.manual_seed(seed);
-        int rows = labels.Length;
+        rows = labels.Length;
+        this.batchSize = batchSize;
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         long width = featureCount;
         foreach (int size in hiddenSizes)
@@ -24,28 +32,37 @@ internal static class HandWrittenLoop
             width = size;
         }
         layers.Add(("head", nn.Linear(width, classes)));
-        using var model = nn.Sequential(layers);
-        using var x = torch.tensor(features, new long[] { rows, featureCount });
-        using var y = torch.tensor(labels);
-        using var optimizer = optim.Adam(model.parameters(), learningRate);
-        using var generator = new torch.Generator((ulong)seed);
-        var seconds = new List<double>();
-        for (int epoch = 0; epoch < epochs; epoch++)
+        model = nn.Sequential(layers);
+        x = torch.tensor(features, new long[] { rows, featureCount });
+        y = torch.tensor(labels);
+        optimizer = optim.Adam(model.parameters(), learningRate);
+        generator = new torch.Generator((ulong)seed);
+    }
+
+    /// <summary>Trains one epoch and returns its seconds.</summary>
+    public double TrainEpoch()
+    {
+        var clock = Stopwatch.StartNew();
+        using var order = torch.randperm(rows, generator: generator);
+        for (long start = 0; start < rows; start += batchSize)
         {
-            var clock = Stopwatch.StartNew();
-            using var order = torch.randperm(rows, generator: generator);
-            for (long start = 0; start < rows; start += batchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                var index = order.narrow(0, start, Math.Min(batchSize, rows - start));
-                optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(model.forward(x.index_select(0, index)), y.index_select(0, index));
-                loss.backward();
-                optimizer.step();
-                loss.item<float>();
-            }
-            seconds.Add(clock.Elapsed.TotalSeconds);
+            using var scope = torch.NewDisposeScope();
+            var index = order.narrow(0, start, Math.Min(batchSize, rows - start));
+            optimizer.zero_grad();
+            var loss = nn.functional.cross_entropy(model.forward(x.index_select(0, index)), y.index_select(0, index));
+            loss.backward();
+            optimizer.step();
+            loss.item<float>();
         }
-        return seconds;
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    public void Dispose()
+    {
+        model.Dispose();
+        x.Dispose();
+        y.Dispose();
+        optimizer.Dispose();
+        generator.Dispose();
     }
 }
