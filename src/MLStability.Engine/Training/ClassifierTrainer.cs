@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLStability.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -6,13 +5,12 @@ using static TorchSharp.torch;
 namespace MLStability;
 
 /// <summary>
-/// The training loop for classifiers: mini-batch cross-entropy with the clipping, optimizer and schedule that the
-/// options name. Each step runs in its own dispose scope, so no tensor outlives the step that made it.
+/// Trains classifiers: validates the options, resolves the device, seeds every generator, splits off the validation
+/// rows, builds the network and runs a <see cref="TrainingSession"/> (mini-batch cross-entropy with the clipping,
+/// optimizer, schedule, recovery and diagnostics that the options name).
 /// </summary>
 internal sealed class ClassifierTrainer
 {
-    private const int EvaluationBatchSize = 4096;
-
     private readonly DeepNetworkOptions options;
     private readonly int seed;
     private readonly Action<string>? log;
@@ -50,7 +48,8 @@ internal sealed class ClassifierTrainer
             network.to(device);
             try
             {
-                var report = Fit(network, train, validation, device);
+                using var session = new TrainingSession(options, network, device, train, validation, seed, log, observers);
+                var report = session.Run();
                 network.eval();
                 foreach (var block in network.Blocks)
                     block.CaptureActivations = false;
@@ -64,118 +63,6 @@ internal sealed class ClassifierTrainer
         }
     }
 
-    private TrainingReport Fit(MlpNetwork network, ClassificationData train, ClassificationData? validation, torch.Device device)
-    {
-        using var trainSet = DeviceTensors.Create(train, device);
-        using var validationSet = validation != null ? DeviceTensors.Create(validation, device) : null;
-        using var earlyStopping = new EarlyStopping(options.EarlyStoppingPatience);
-        using var shuffler = new torch.Generator((ulong)seed);
-
-        var optimizer = ParameterOptimizer.Create(options, network.parameters());
-        using var guard = new InstabilityGuard(options, network, optimizer);
-        var monitor = new GradientMonitor(options.DiagnosticsInterval);
-        var stepObservers = observers.Prepend(monitor).ToArray();
-        var report = new TrainingReportBuilder(options);
-        int batchSize = Math.Min(options.BatchSize, train.Rows);
-        long stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize);
-        var schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * options.Epochs);
-        long step = 0;
-        int epoch = 1;
-        Exception Fail(string what) => new TrainingDivergedException(epoch, step, what, report.Build(guard.Events, what));
-
-        for (; epoch <= options.Epochs; epoch++)
-        {
-            var clock = Stopwatch.StartNew();
-            network.train();
-            double lossSum = 0, learningRate = 0;
-            long rowsSeen = 0;
-            using Tensor order = Shuffle(train.Rows, shuffler, device);
-            for (long batch = 0; batch < stepsPerEpoch; batch++)
-            {
-                using var scope = torch.NewDisposeScope();
-                long start = batch * batchSize, count = Math.Min(batchSize, train.Rows - start);
-                Tensor rows = order.narrow(0, start, count);
-                learningRate = schedule.At(step) * guard.LearningRateScale;
-                step++;
-
-                foreach (var observer in stepObservers)
-                    observer.OnStepStart(network, step);
-                optimizer.ZeroGrad();
-                Tensor loss = nn.functional.cross_entropy(network.forward(trainSet.Features.index_select(0, rows)),
-                    trainSet.Labels.index_select(0, rows));
-                double lossValue = loss.item<float>();
-                if (guard.CheckLoss(lossValue) is InstabilityKind lossProblem)
-                {
-                    guard.Handle(lossProblem, epoch, step, lossValue, double.NaN, Fail);
-                    continue;
-                }
-                loss.backward();
-                foreach (var observer in stepObservers)
-                    observer.OnGradientsComputed(network, step);
-                var (gradientProblem, gradientNorm) = guard.ClipAndCheckGradients();
-                if (gradientProblem is InstabilityKind problem)
-                {
-                    guard.Handle(problem, epoch, step, lossValue, gradientNorm, Fail);
-                    continue;
-                }
-                optimizer.Step(learningRate);
-                foreach (var observer in stepObservers)
-                    observer.OnStepEnd(network, step);
-                if (!guard.Accept(step, lossValue))
-                {
-                    guard.Handle(InstabilityKind.NonFiniteGradient, epoch, step, lossValue, gradientNorm, Fail);
-                    continue;
-                }
-                lossSum += lossValue * count;
-                rowsSeen += count;
-            }
-
-            var (validationLoss, validationAccuracy) = validationSet != null ? Evaluate(network, validationSet) : (null, null);
-            var progress = new EpochProgress(epoch, options.Epochs, rowsSeen > 0 ? lossSum / rowsSeen : double.NaN, validationLoss,
-                validationAccuracy, learningRate, step, clock.Elapsed.TotalSeconds);
-            var (layers, samples) = monitor.CompleteEpoch(network);
-            report.AddEpoch(progress, layers, samples, guard.Events);
-            log?.Invoke(progress + $"  [{report.LastVerdict}]");
-            options.Progress?.Report(progress);
-            foreach (var observer in observers)
-                observer.OnEpochEnd(network, progress);
-
-            if (validationLoss is double lossNow && earlyStopping.Update(network, epoch, lossNow))
-            {
-                log?.Invoke($"Early stopping after epoch {epoch}: no better validation loss for " +
-                            $"{options.EarlyStoppingPatience} epochs; keeping epoch {earlyStopping.BestEpoch}.");
-                break;
-            }
-        }
-        epoch = Math.Min(epoch, options.Epochs);
-        if (validationSet != null)
-            earlyStopping.RestoreBest(network);
-        if (!guard.WeightsAreFinite())
-        {
-            // The last steps' gradients were not finite (unmeasured, see InstabilityGuard): roll back or fail.
-            guard.Handle(InstabilityKind.NonFiniteGradient, epoch, step, double.NaN, double.NaN, Fail);
-        }
-        EnsureFiniteWeights(network, name => Fail($"parameter '{name}' holds non-finite values"));
-        var final = report.Build(guard.Events);
-        log?.Invoke(final.ToString());
-        return final;
-    }
-
-    /// <summary>A random permutation of the row indices, drawn on the CPU (reproducible) and moved to the device.</summary>
-    private static Tensor Shuffle(int rows, torch.Generator generator, torch.Device device)
-    {
-        using var scope = torch.NewDisposeScope();
-        return torch.randperm(rows, generator: generator).to(device).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Batches per epoch; a final batch of one row is dropped under batch normalization, which cannot train on it.</summary>
-    private long StepsPerEpoch(int rows, int batchSize)
-    {
-        long steps = (rows + batchSize - 1) / batchSize;
-        bool lonelyLastRow = rows % batchSize == 1 && steps > 1;
-        return lonelyLastRow && options.Normalization == NormalizationKind.BatchNorm ? steps - 1 : steps;
-    }
-
     private (ClassificationData Train, ClassificationData? Validation) Split(ClassificationData data)
     {
         int validationRows = (int)Math.Round(data.Rows * (double)options.ValidationFraction);
@@ -187,61 +74,5 @@ internal sealed class ClassifierTrainer
         int[] order = Enumerable.Range(0, data.Rows).ToArray();
         new Random(seed).Shuffle(order);
         return (data.Subset(order.AsSpan(validationRows)), data.Subset(order.AsSpan(0, validationRows)));
-    }
-
-    private static (double? Loss, double? Accuracy) Evaluate(MlpNetwork network, DeviceTensors data)
-    {
-        network.eval();
-        using var noGrad = torch.no_grad();
-        double lossSum = 0;
-        long correct = 0, rows = data.Labels.shape[0];
-        for (long start = 0; start < rows; start += EvaluationBatchSize)
-        {
-            using var scope = torch.NewDisposeScope();
-            long count = Math.Min(EvaluationBatchSize, rows - start);
-            Tensor logits = network.forward(data.Features.narrow(0, start, count));
-            Tensor labels = data.Labels.narrow(0, start, count);
-            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
-            correct += logits.argmax(1).eq(labels).sum().item<long>();
-        }
-        network.train();
-        return (lossSum / rows, (double)correct / rows);
-    }
-
-    private static void EnsureFiniteWeights(MlpNetwork network, Func<string, Exception> fail)
-    {
-        using var scope = torch.NewDisposeScope();
-        foreach (var (name, tensor) in network.state_dict())
-        {
-            if (tensor.is_floating_point() && !tensor.isfinite().all().item<bool>())
-                throw fail(name);
-        }
-    }
-
-    /// <summary>A data set's features and labels as tensors on the training device.</summary>
-    private sealed class DeviceTensors : IDisposable
-    {
-        private DeviceTensors(Tensor features, Tensor labels)
-        {
-            Features = features;
-            Labels = labels;
-        }
-
-        public Tensor Features { get; }
-        public Tensor Labels { get; }
-
-        public static DeviceTensors Create(ClassificationData data, torch.Device device)
-        {
-            using var scope = torch.NewDisposeScope();
-            Tensor features = torch.tensor(data.Features, new long[] { data.Rows, data.FeatureCount }).to(device);
-            Tensor labels = torch.tensor(data.Labels.Select(l => (long)l).ToArray()).to(device);
-            return new DeviceTensors(features.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
-        }
-
-        public void Dispose()
-        {
-            Features.Dispose();
-            Labels.Dispose();
-        }
     }
 }

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using MLStability.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLStability;
+
+/// <summary>
+/// One fit of a network: the epoch loop and the training step, with the pieces attached to it — the optimizer and
+/// schedule, the instability guard (recovery), the gradient monitor (diagnostics), early stopping and the observers.
+/// Each step runs in its own dispose scope, so no tensor outlives the step that made it.
+/// </summary>
+internal sealed class TrainingSession : IDisposable
+{
+    private const int EvaluationBatchSize = 4096;
+
+    private readonly DeepNetworkOptions options;
+    private readonly MlpNetwork network;
+    private readonly torch.Device device;
+    private readonly DeviceTensors train;
+    private readonly DeviceTensors? validation;
+    private readonly torch.Generator shuffler;
+    private readonly ParameterOptimizer optimizer;
+    private readonly InstabilityGuard guard;
+    private readonly GradientMonitor monitor;
+    private readonly EarlyStopping earlyStopping;
+    private readonly IReadOnlyList<ITrainingObserver> observers, stepObservers;
+    private readonly TrainingReportBuilder report;
+    private readonly LearningRateSchedule schedule;
+    private readonly Action<string>? log;
+    private readonly int batchSize;
+    private readonly long stepsPerEpoch;
+    private int epoch = 1;
+    private long step;
+
+    public TrainingSession(DeepNetworkOptions options, MlpNetwork network, torch.Device device, ClassificationData train,
+        ClassificationData? validation, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers)
+    {
+        this.options = options;
+        this.network = network;
+        this.device = device;
+        this.log = log;
+        this.observers = observers;
+        this.train = DeviceTensors.Create(train, device);
+        this.validation = validation != null ? DeviceTensors.Create(validation, device) : null;
+        shuffler = new torch.Generator((ulong)seed);
+        optimizer = ParameterOptimizer.Create(options, network.parameters());
+        guard = new InstabilityGuard(options, network, optimizer);
+        monitor = new GradientMonitor(options.DiagnosticsInterval);
+        stepObservers = observers.Prepend(monitor).ToArray();
+        earlyStopping = new EarlyStopping(options.EarlyStoppingPatience);
+        report = new TrainingReportBuilder(options);
+        batchSize = Math.Min(options.BatchSize, train.Rows);
+        stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize, options.Normalization);
+        schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * options.Epochs);
+    }
+
+    /// <summary>Trains all epochs (or until early stopping) and returns the report; throws when training diverges.</summary>
+    public TrainingReport Run()
+    {
+        for (; epoch <= options.Epochs; epoch++)
+        {
+            if (RunEpoch())
+                break;
+        }
+        epoch = Math.Min(epoch, options.Epochs);
+        if (validation != null)
+            earlyStopping.RestoreBest(network);
+        if (!guard.WeightsAreFinite())
+        {
+            // The last steps' gradients were not finite (unmeasured, see InstabilityGuard): roll back or fail.
+            guard.Handle(InstabilityKind.NonFiniteGradient, epoch, step, double.NaN, double.NaN, Fail);
+            if (!guard.WeightsAreFinite())
+                throw Fail("the weights hold non-finite values");
+        }
+        var final = report.Build(guard.Events);
+        log?.Invoke(final.ToString());
+        return final;
+    }
+
+    /// <summary>One pass over the training data, then validation, reporting and early stopping. True: stop.</summary>
+    private bool RunEpoch()
+    {
+        var clock = Stopwatch.StartNew();
+        network.train();
+        double lossSum = 0, learningRate = 0;
+        long rowsSeen = 0;
+        using Tensor order = Shuffle();
+        for (long batch = 0; batch < stepsPerEpoch; batch++)
+        {
+            using var scope = torch.NewDisposeScope();
+            long start = batch * batchSize, count = Math.Min(batchSize, train.Rows - start);
+            learningRate = schedule.At(step) * guard.LearningRateScale;
+            step++;
+            if (TrainStep(order.narrow(0, start, count), learningRate) is double loss)
+            {
+                lossSum += loss * count;
+                rowsSeen += count;
+            }
+        }
+
+        var (validationLoss, validationAccuracy) = validation != null ? Evaluate(validation) : (null, null);
+        var progress = new EpochProgress(epoch, options.Epochs, rowsSeen > 0 ? lossSum / rowsSeen : double.NaN, validationLoss,
+            validationAccuracy, learningRate, step, clock.Elapsed.TotalSeconds);
+        var (layers, samples) = monitor.CompleteEpoch(network);
+        report.AddEpoch(progress, layers, samples, guard.Events);
+        log?.Invoke(progress + $"  [{report.LastVerdict}]");
+        options.Progress?.Report(progress);
+        foreach (var observer in observers)
+            observer.OnEpochEnd(network, progress);
+
+        if (validationLoss is double lossNow && earlyStopping.Update(network, epoch, lossNow))
+        {
+            log?.Invoke($"Early stopping after epoch {epoch}: no better validation loss for " +
+                        $"{options.EarlyStoppingPatience} epochs; keeping epoch {earlyStopping.BestEpoch}.");
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Forward, loss check, backward, gradient check and clipping, optimizer step. Returns the loss of an accepted
+    /// step, or null when the guard dropped it (skipped or rolled back).
+    /// </summary>
+    private double? TrainStep(Tensor rows, double learningRate)
+    {
+        foreach (var observer in stepObservers)
+            observer.OnStepStart(network, step);
+        optimizer.ZeroGrad();
+        Tensor loss = nn.functional.cross_entropy(network.forward(train.Features.index_select(0, rows)),
+            train.Labels.index_select(0, rows));
+        double lossValue = loss.item<float>();
+        if (guard.CheckLoss(lossValue) is InstabilityKind lossProblem)
+            return Drop(lossProblem, lossValue, double.NaN);
+
+        loss.backward();
+        foreach (var observer in stepObservers)
+            observer.OnGradientsComputed(network, step);
+        var (gradientProblem, gradientNorm) = guard.ClipAndCheckGradients();
+        if (gradientProblem is InstabilityKind problem)
+            return Drop(problem, lossValue, gradientNorm);
+
+        optimizer.Step(learningRate);
+        foreach (var observer in stepObservers)
+            observer.OnStepEnd(network, step);
+        return guard.Accept(step, lossValue) ? lossValue : Drop(InstabilityKind.NonFiniteGradient, lossValue, gradientNorm);
+    }
+
+    private double? Drop(InstabilityKind kind, double loss, double gradientNorm)
+    {
+        guard.Handle(kind, epoch, step, loss, gradientNorm, Fail);
+        return null;
+    }
+
+    private Exception Fail(string what) => new TrainingDivergedException(epoch, step, what, report.Build(guard.Events, what));
+
+    /// <summary>A random permutation of the row indices, drawn on the CPU (reproducible) and moved to the device.</summary>
+    private Tensor Shuffle()
+    {
+        using var scope = torch.NewDisposeScope();
+        return torch.randperm(train.Rows, generator: shuffler).to(device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Batches per epoch; a final batch of one row is dropped under batch normalization, which cannot train on it.</summary>
+    internal static long StepsPerEpoch(int rows, int batchSize, NormalizationKind normalization)
+    {
+        long steps = (rows + batchSize - 1) / batchSize;
+        bool lonelyLastRow = rows % batchSize == 1 && steps > 1;
+        return lonelyLastRow && normalization == NormalizationKind.BatchNorm ? steps - 1 : steps;
+    }
+
+    private (double? Loss, double? Accuracy) Evaluate(DeviceTensors data)
+    {
+        network.eval();
+        using var noGrad = torch.no_grad();
+        double lossSum = 0;
+        long correct = 0;
+        for (long start = 0; start < data.Rows; start += EvaluationBatchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            long count = Math.Min(EvaluationBatchSize, data.Rows - start);
+            Tensor logits = network.forward(data.Features.narrow(0, start, count));
+            Tensor labels = data.Labels.narrow(0, start, count);
+            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+            correct += logits.argmax(1).eq(labels).sum().item<long>();
+        }
+        network.train();
+        return (lossSum / data.Rows, (double)correct / data.Rows);
+    }
+
+    public void Dispose()
+    {
+        train.Dispose();
+        validation?.Dispose();
+        shuffler.Dispose();
+        guard.Dispose();
+        earlyStopping.Dispose();
+    }
+}
