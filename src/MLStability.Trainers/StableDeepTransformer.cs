@@ -8,7 +8,7 @@ namespace MLStability.Trainers;
 /// A fitted StableDeep classifier. <see cref="Transform"/> adds <c>Score</c> (class probabilities) and
 /// <c>PredictedLabel</c> lazily; find it in a fitted pipeline with <c>model.OfType&lt;StableDeepTransformer&gt;()</c>.
 /// </summary>
-public sealed class StableDeepTransformer : ITransformer
+public sealed class StableDeepTransformer : ITransformer, IDisposable
 {
     private readonly TrainedClassifier model;
     private readonly ClassLabels classes;
@@ -103,6 +103,12 @@ public sealed class StableDeepTransformer : ITransformer
         var chain = OnnxScoringChain.Build(scoringChainOnnx.Value, FeatureColumnName, FeatureCount, classes);
         ((ICanSaveModel)chain).Save(ctx);
     }
+
+    /// <summary>
+    /// Frees the network's native memory. ML.NET's TransformerChain disposes it with the chain; a model that is
+    /// dropped without disposal is freed by its finalizer.
+    /// </summary>
+    public void Dispose() => model.Dispose();
 
     private byte[] ExportOnnx(OnnxClassifierNames names) =>
         ClassifierOnnxExporter.Export(model, names, classes.AddOnnxValues, OnnxMetadata.For(this));

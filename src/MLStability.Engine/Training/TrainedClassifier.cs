@@ -7,6 +7,8 @@ namespace MLStability;
 /// <summary>
 /// A trained classification network in inference mode. <see cref="PredictProbabilities"/> may be called from
 /// several threads at once: inference only reads the weights, and every call has its own dispose scope.
+/// It owns the network's native memory: <see cref="Dispose()"/> frees it, and so does the finalizer when a model is
+/// dropped without being disposed (TorchSharp's tensors are not freed by the garbage collector on their own).
 /// </summary>
 internal sealed class TrainedClassifier : IDisposable
 {
@@ -45,5 +47,19 @@ internal sealed class TrainedClassifier : IDisposable
         output.data<float>().CopyTo(probabilities[..(rows * ClassCount)]);
     }
 
-    public void Dispose() => Network.Dispose();
+    private int disposed;
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    ~TrainedClassifier() => Dispose(disposing: false);
+
+    private void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+            Network.Dispose();
+    }
 }
