@@ -21,7 +21,7 @@ internal static class TrainingDataReader
         {
             var readLabel = LabelReader.Create(cursor, label);
             var readFeatures = new FeatureVectorReader(cursor, feature, featureCount);
-            for (; cursor.MoveNext(); row++)
+            for (; MoveNext(cursor, row); row++)
             {
                 ulong key = readLabel();
                 if (key == 0 || key > (ulong)classCount)
@@ -45,6 +45,22 @@ internal static class TrainingDataReader
                 $"StableDeep: the label column '{labelName}' holds only {distinct} class in the training data; " +
                 "classification needs at least 2.", nameof(data));
         return new ClassificationData(features.ToArray(labels.Count), labels.ToArray(), featureCount, classCount);
+    }
+
+    /// <summary>Moves the cursor, turning a failure of the source view into an error that says where it happened.</summary>
+    private static bool MoveNext(DataViewRowCursor cursor, long row)
+    {
+        try
+        {
+            return cursor.MoveNext();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // ML.NET reads ahead on worker threads and wraps the source's exception: report the original one.
+            Exception cause = e.GetBaseException();
+            throw new InvalidOperationException(
+                $"StableDeep: the training data view failed after {row} rows had been read ({cause.GetType().Name}: {cause.Message}).", e);
+        }
     }
 
     /// <summary>A row-major float buffer that grows by doubling, sized up front when the row count is known.</summary>
