@@ -44,6 +44,9 @@ public sealed class TrainingReport
     /// <summary>False when training stopped with an error.</summary>
     public bool Completed { get; }
 
+    /// <summary>The epoch after which this run resumed from a checkpoint, or null when it started from scratch.</summary>
+    public int? ResumedAfterEpoch { get; init; }
+
     /// <summary>The run's first-hidden-layer to head gradient-norm ratio in the last epoch with statistics.</summary>
     public double FirstToLastGradientRatio =>
         Epochs.LastOrDefault(e => e.Layers.Count >= 2)?.FirstToLastGradientRatio ?? double.NaN;
@@ -125,6 +128,22 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
 
     public GradientHealthVerdict? LastVerdict => epochs.LastOrDefault()?.Verdict;
 
+    /// <summary>The epoch after which training resumed from a checkpoint, if it did.</summary>
+    public int? ResumedAfterEpoch { get; set; }
+
+    public void Capture(CheckpointFile checkpoint)
+    {
+        checkpoint.Set("report.epochs", epochs);
+        checkpoint.Set("report.events_seen", eventsSeen);
+    }
+
+    public void Restore(CheckpointFile checkpoint)
+    {
+        epochs.Clear();
+        epochs.AddRange(checkpoint.Get<List<EpochDiagnostics>>("report.epochs"));
+        eventsSeen = checkpoint.Get<int>("report.events_seen");
+    }
+
     public void AddEpoch(EpochProgress progress, IReadOnlyList<LayerStatistics> layers, int samples, IReadOnlyList<InstabilityEvent> allEvents)
     {
         var epochEvents = allEvents.Skip(eventsSeen).ToList();
@@ -152,6 +171,6 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
             (verdict, evidence) = (GradientHealthVerdict.Healthy, "no epochs");
         }
         return new TrainingReport(epochs.ToArray(), events.ToArray(), verdict, evidence,
-            VerdictRules.Remedies(verdict, options), completed: failure == null);
+            VerdictRules.Remedies(verdict, options), completed: failure == null) { ResumedAfterEpoch = ResumedAfterEpoch };
     }
 }

@@ -83,6 +83,25 @@ internal abstract class ParameterOptimizer
         return Parameters.Select(p => torch.zeros_like(p).DetachFromDisposeScope()).ToArray();
     }
 
+    /// <summary>Writes the step count and state tensors into a checkpoint.</summary>
+    public void Capture(CheckpointFile checkpoint, string prefix)
+    {
+        checkpoint.Set(prefix + "steps", StepCount);
+        int i = 0;
+        foreach (var state in StateTensors())
+            checkpoint.SetTensor($"{prefix}{i++}", state);
+    }
+
+    /// <summary>Restores what <see cref="Capture"/> wrote.</summary>
+    public void Restore(CheckpointFile checkpoint, string prefix)
+    {
+        using var noGrad = torch.no_grad();
+        StepCount = checkpoint.Get<long>(prefix + "steps");
+        int i = 0;
+        foreach (var state in StateTensors())
+            state.copy_(checkpoint.GetTensor($"{prefix}{i++}"));
+    }
+
     /// <summary>Concatenates optional state arrays.</summary>
     protected static IEnumerable<Tensor> States(params Tensor[]?[] arrays) => arrays.Where(a => a != null).SelectMany(a => a!);
 

@@ -42,6 +42,30 @@ internal sealed class EarlyStopping : IDisposable
             tensor.copy_(bestState[name]);
     }
 
+    public void Capture(CheckpointFile checkpoint)
+    {
+        checkpoint.Set("early.best_loss", BestLoss);
+        checkpoint.Set("early.best_epoch", BestEpoch);
+        checkpoint.Set("early.waited", epochsWithoutImprovement);
+        checkpoint.Set("early.has_state", bestState != null);
+        foreach (var (name, tensor) in bestState ?? new Dictionary<string, Tensor>())
+            checkpoint.SetTensor("early.state." + name, tensor);
+    }
+
+    public void Restore(CheckpointFile checkpoint, nn.Module module)
+    {
+        BestLoss = checkpoint.Get<double>("early.best_loss");
+        BestEpoch = checkpoint.Get<int>("early.best_epoch");
+        epochsWithoutImprovement = checkpoint.Get<int>("early.waited");
+        DisposeState();
+        if (checkpoint.Get<bool>("early.has_state"))
+        {
+            using var noGrad = torch.no_grad();
+            bestState = module.state_dict().ToDictionary(e => e.Key,
+                e => checkpoint.GetTensor("early.state." + e.Key).to(e.Value.device).clone().DetachFromDisposeScope());
+        }
+    }
+
     private void Snapshot(nn.Module module)
     {
         DisposeState();

@@ -133,6 +133,51 @@ internal sealed class InstabilityGuard : IDisposable
             $"clipping {Clipper!.Kind} {F(Clipper.Threshold)}"));
     }
 
+    /// <summary>Writes the guard's state (scales, clipping, running loss, events, rollback snapshot) into a checkpoint.</summary>
+    public void Capture(CheckpointFile checkpoint)
+    {
+        checkpoint.Set("guard.lr_scale", LearningRateScale);
+        checkpoint.Set("guard.clipping", Clipper?.Kind ?? GradientClippingKind.None);
+        checkpoint.Set("guard.threshold", Clipper?.Threshold ?? 0f);
+        checkpoint.Set("guard.loss_average", lossAverage);
+        checkpoint.Set("guard.accepted", acceptedSteps);
+        checkpoint.Set("guard.recoveries", recoveries);
+        checkpoint.Set("guard.events", events);
+        checkpoint.Set("guard.snapshot_step", snapshotStep);
+        checkpoint.Set("guard.has_snapshot", weights != null);
+        if (weights != null)
+        {
+            foreach (var (name, tensor) in weights)
+                checkpoint.SetTensor("guard.weights." + name, tensor);
+            checkpoint.Set("guard.opt.steps", optimizerState!.StepCount);
+            for (int i = 0; i < optimizerState.State.Count; i++)
+                checkpoint.SetTensor($"guard.opt.{i}", optimizerState.State[i]);
+        }
+    }
+
+    /// <summary>Restores what <see cref="Capture"/> wrote.</summary>
+    public void Restore(CheckpointFile checkpoint)
+    {
+        LearningRateScale = checkpoint.Get<double>("guard.lr_scale");
+        Clipper = GradientClipper.Create(checkpoint.Get<GradientClippingKind>("guard.clipping"), checkpoint.Get<float>("guard.threshold"));
+        lossAverage = checkpoint.Get<double>("guard.loss_average");
+        acceptedSteps = checkpoint.Get<long>("guard.accepted");
+        recoveries = checkpoint.Get<int>("guard.recoveries");
+        events.Clear();
+        events.AddRange(checkpoint.Get<List<InstabilityEvent>>("guard.events"));
+        snapshotStep = checkpoint.Get<long>("guard.snapshot_step");
+        DisposeSnapshot();
+        if (!checkpoint.Get<bool>("guard.has_snapshot"))
+            return;
+        using var noGrad = torch.no_grad();
+        weights = network.state_dict().ToDictionary(e => e.Key,
+            e => checkpoint.GetTensor("guard.weights." + e.Key).to(e.Value.device).clone().DetachFromDisposeScope());
+        optimizerState = optimizer.Snapshot(); // right shapes and device, then overwritten with the saved values
+        for (int i = 0; i < optimizerState.State.Count; i++)
+            optimizerState.State[i].copy_(checkpoint.GetTensor($"guard.opt.{i}"));
+        optimizerState = new OptimizerSnapshot(checkpoint.Get<long>("guard.opt.steps"), optimizerState.State.ToArray());
+    }
+
     private void RollBack()
     {
         using (var noGrad = torch.no_grad())

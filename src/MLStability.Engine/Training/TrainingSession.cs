@@ -30,8 +30,10 @@ internal sealed class TrainingSession : IDisposable
     private readonly Action<string>? log;
     private readonly int batchSize;
     private readonly long stepsPerEpoch;
+    private readonly string fingerprint;
     private int epoch = 1;
     private long step;
+    private bool stopped;
 
     public TrainingSession(DeepNetworkOptions options, MlpNetwork network, torch.Device device, ClassificationData train,
         ClassificationData? validation, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers)
@@ -53,15 +55,18 @@ internal sealed class TrainingSession : IDisposable
         batchSize = Math.Min(options.BatchSize, train.Rows);
         stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize, options.Normalization);
         schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * options.Epochs);
+        fingerprint = Fingerprint(options, network, train, validation, seed);
     }
 
     /// <summary>Trains all epochs (or until early stopping) and returns the report; throws when training diverges.</summary>
     public TrainingReport Run()
     {
-        for (; epoch <= options.Epochs; epoch++)
+        ResumeFromCheckpoint();
+        for (; epoch <= options.Epochs && !stopped; epoch++)
         {
-            if (RunEpoch())
-                break;
+            stopped = RunEpoch();
+            if (options.CheckpointDirectory != null && (epoch % options.CheckpointInterval == 0 || epoch == options.Epochs || stopped))
+                WriteCheckpoint();
         }
         epoch = Math.Min(epoch, options.Epochs);
         if (validation != null)
@@ -144,6 +149,104 @@ internal sealed class TrainingSession : IDisposable
         foreach (var observer in stepObservers)
             observer.OnStepEnd(network, step);
         return guard.Accept(step, lossValue) ? lossValue : Drop(InstabilityKind.NonFiniteGradient, lossValue, gradientNorm);
+    }
+
+    /// <summary>
+    /// Continues from the checkpoint in <see cref="DeepNetworkOptions.CheckpointDirectory"/>, if there is one: weights,
+    /// optimizer, recovery and early-stopping state, random generators, counters and the report so far. A checkpoint
+    /// of another architecture, data set or seed is an error, never a silent restart.
+    /// </summary>
+    private void ResumeFromCheckpoint()
+    {
+        if (options.CheckpointDirectory is not string directory)
+            return;
+        EnsureWritable(directory);
+        var checkpoint = CheckpointFile.Load(directory);
+        if (checkpoint == null)
+            return;
+        try
+        {
+            string saved = checkpoint.Get<string>("fingerprint");
+            if (saved != fingerprint)
+                throw new InvalidOperationException(
+                    $"The checkpoint in '{directory}' was written by a different training setup (architecture, data, seed " +
+                    $"or optimizer): it has {saved}, this fit has {fingerprint}. Delete the checkpoint or use another CheckpointDirectory.");
+            using (var noGrad = torch.no_grad())
+            {
+                foreach (var (name, tensor) in network.state_dict())
+                    tensor.copy_(checkpoint.GetTensor("net." + name));
+            }
+            optimizer.Restore(checkpoint, "opt.");
+            guard.Restore(checkpoint);
+            earlyStopping.Restore(checkpoint, network);
+            report.Restore(checkpoint);
+            shuffler.set_state(checkpoint.GetTensor("rng.shuffle"));
+            torch.random.set_rng_state(checkpoint.GetTensor("rng.global"));
+            int completed = checkpoint.Get<int>("epoch");
+            step = checkpoint.Get<long>("step");
+            stopped = checkpoint.Get<bool>("stopped");
+            epoch = completed + 1;
+            report.ResumedAfterEpoch = completed;
+            log?.Invoke($"Resumed from the checkpoint in '{directory}' after epoch {completed} (step {step}).");
+        }
+        finally
+        {
+            checkpoint.DisposeTensors();
+        }
+    }
+
+    private void WriteCheckpoint()
+    {
+        var checkpoint = new CheckpointFile();
+        try
+        {
+            checkpoint.Set("fingerprint", fingerprint);
+            checkpoint.Set("epoch", epoch);
+            checkpoint.Set("step", step);
+            checkpoint.Set("stopped", stopped);
+            foreach (var (name, tensor) in network.state_dict())
+                checkpoint.SetTensor("net." + name, tensor);
+            optimizer.Capture(checkpoint, "opt.");
+            guard.Capture(checkpoint);
+            earlyStopping.Capture(checkpoint);
+            report.Capture(checkpoint);
+            checkpoint.SetTensor("rng.shuffle", shuffler.get_state());
+            checkpoint.SetTensor("rng.global", torch.random.get_rng_state());
+            checkpoint.Save(options.CheckpointDirectory!);
+        }
+        finally
+        {
+            checkpoint.DisposeTensors();
+        }
+    }
+
+    /// <summary>Fails before training, not after an epoch's work, when checkpoints cannot be written.</summary>
+    private static void EnsureWritable(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            string probe = Path.Combine(directory, $".write-test-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, Array.Empty<byte>());
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"CheckpointDirectory '{directory}' cannot be written: {e.Message}", e);
+        }
+    }
+
+    /// <summary>What a checkpoint must match to be resumed: the network shape, the training rows and the seed.</summary>
+    private static string Fingerprint(DeepNetworkOptions options, MlpNetwork network, ClassificationData train,
+        ClassificationData? validation, int seed)
+    {
+        double featureSum = 0;
+        foreach (float value in train.Features)
+            featureSum += value;
+        long labelSum = train.Labels.Sum(l => (long)l);
+        string shapes = string.Join(";", network.state_dict().Select(e => $"{e.Key}:{string.Join("x", e.Value.shape)}"));
+        return $"net[{shapes}] act={options.Activation} opt={options.Optimizer} epochs={options.Epochs} batch={options.BatchSize} " +
+               $"rows={train.Rows}+{validation?.Rows ?? 0} features={featureSum:R} labels={labelSum} seed={seed}";
     }
 
     private double? Drop(InstabilityKind kind, double loss, double gradientNorm)
