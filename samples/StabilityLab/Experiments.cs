@@ -44,6 +44,40 @@ internal static class Experiments
         }
     }
 
+    /// <summary>
+    /// The depth-frontier preset: pre-norm residual blocks (y = x + a * f(LayerNorm(x))) with ReZero gates a that start
+    /// at 0, ReLU with He initialization, global-norm clipping at 1, AdamW with warmup and cosine decay, no dropout.
+    /// </summary>
+    public static void Frontier(StableDeepOptions o)
+    {
+        o.Activation = ActivationKind.ReLU;
+        o.Initialization = InitializationKind.HeNormal;
+        o.ResidualConnections = true;
+        o.Normalization = NormalizationKind.LayerNorm;
+        o.PreNormalization = true;
+        o.ReZero = true;
+        o.GradientClipping = GradientClippingKind.GlobalNorm;
+        o.ClippingThreshold = 1;
+        o.Optimizer = OptimizerKind.AdamW;
+        o.Dropout = 0;
+    }
+
+    public static IEnumerable<Experiment> DepthFrontier(IEnumerable<int> depths)
+    {
+        foreach (int depth in depths)
+            yield return new("frontier", "pre-norm + ReZero residual, ReLU + He, clipping, AdamW", depth, Frontier);
+    }
+
+    /// <summary>Where the plain nets stop learning, for contrast.</summary>
+    public static IEnumerable<Experiment> PlainContrast(IEnumerable<int> depths)
+    {
+        foreach (int depth in depths)
+        {
+            yield return new("contrast", "plain sigmoid, default init", depth, Plain);
+            yield return new("contrast", "plain ReLU, default init", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; });
+        }
+    }
+
     /// <summary>ReLU, N(0, 1) weights, SGD at learning rate 0.1: NaN within a few steps.</summary>
     private static void Exploding(StableDeepOptions o)
     {

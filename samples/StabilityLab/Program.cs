@@ -12,10 +12,12 @@ using MLStability.Trainers;
 using StabilityLab;
 
 bool quick = args.Contains("--quick");
+bool frontier = args.Contains("--frontier");
 string output = ArgumentAfter("--output") ?? "stability-lab";
 int epochs = int.Parse(ArgumentAfter("--epochs") ?? (quick ? "5" : "10"), CultureInfo.InvariantCulture);
 int rows = int.Parse(ArgumentAfter("--rows") ?? (quick ? "4000" : "8000"), CultureInfo.InvariantCulture);
-int[] depths = (ArgumentAfter("--depths") ?? "10,20,50").Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
+int[] depths = (ArgumentAfter("--depths") ?? (frontier ? "100,1000" : "10,20,50")).Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
+int[] contrastDepths = (ArgumentAfter("--contrast-depths") ?? "5,10,20,30,50").Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
 int explodingDepth = depths.Length > 1 ? depths[1] : depths[0];
 
 NativeAllocator.ConfigureForTraining();
@@ -27,7 +29,10 @@ Directory.CreateDirectory(output);
 Console.WriteLine($"Stability lab: {rows} training digits, 2000 test digits, {epochs} epochs, width {Experiments.Width}, depths {string.Join("/", depths)}{(quick ? " (quick)" : "")}");
 
 var results = new List<Result>();
-foreach (var experiment in Experiments.Vanishing(depths).Concat(Experiments.Explosion(explodingDepth)))
+var experiments = frontier
+    ? Experiments.DepthFrontier(depths).Concat(Experiments.PlainContrast(contrastDepths))
+    : Experiments.Vanishing(depths).Concat(Experiments.Explosion(explodingDepth));
+foreach (var experiment in experiments)
 {
     var result = Run(experiment);
     results.Add(result);
@@ -63,13 +68,13 @@ Result Run(Experiment experiment)
 string Markdown(List<Result> all)
 {
     var md = new StringBuilder();
-    md.AppendLine("# Stability lab").AppendLine();
+    md.AppendLine(frontier ? "# Depth frontier" : "# Stability lab").AppendLine();
     md.AppendLine($"MNIST subset: {rows} training digits, 2000 test digits; {epochs} epochs; hidden width {Experiments.Width}; " +
-                  "Adam at 1e-3 unless stated; seed 1. Produced by `dotnet run --project samples/StabilityLab" + (quick ? " -- --quick" : "") + "`.").AppendLine();
+                  "Adam at 1e-3 unless stated; seed 1. Produced by `dotnet run -c Release --project samples/StabilityLab -- " + string.Join(" ", args) + "`.").AppendLine();
     md.AppendLine(Table(all)).AppendLine();
     md.AppendLine("First/last: the first hidden layer's weight-gradient norm divided by the output layer's, in the last epoch " +
                   "(averaged over sampled steps, before clipping). Verdict rules: see `GradientHealthVerdict`.").AppendLine();
-    foreach (var result in all.Where(r => r.Experiment.Depth == explodingDepth || r.Experiment.Set == "exploding"))
+    foreach (var result in all.Where(r => frontier ? r.Experiment.Set == "frontier" : r.Experiment.Depth == explodingDepth || r.Experiment.Set == "exploding"))
     {
         string folder = Slug(result.Experiment);
         var plots = result.Report.SavePlots(Path.Combine(output, folder));

@@ -6,8 +6,9 @@ using static TorchSharp.torch;
 namespace MLStability.Networks;
 
 /// <summary>
-/// One hidden layer: linear, optional normalization, activation, optional dropout, and optionally a residual
-/// shortcut around all of it (identity, or a bias-free linear projection where the width changes).
+/// One hidden layer: linear, optional normalization (of the pre-activation, or of the input with pre-norm),
+/// activation, optional dropout, and optionally a residual shortcut around all of it (identity, or a bias-free linear
+/// projection where the width changes), with the branch optionally scaled by a learnable ReZero scalar.
 /// </summary>
 internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
 {
@@ -16,7 +17,8 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     private readonly nn.Module<Tensor, Tensor> activation;
     private readonly Dropout? dropout;
     private readonly Linear? projection;
-    private readonly bool residual;
+    private readonly Parameter? branchScale;
+    private readonly bool residual, preNorm;
     private readonly NormalizationKind normalization;
     private readonly ActivationKind activationKind;
     private readonly float leakySlope;
@@ -24,10 +26,12 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     public HiddenBlock(string name, long inputSize, long outputSize, DeepNetworkOptions options) : base(name)
     {
         linear = nn.Linear(inputSize, outputSize);
+        preNorm = options.PreNormalization;
+        long normalized = preNorm ? inputSize : outputSize;
         norm = options.Normalization switch
         {
-            NormalizationKind.BatchNorm => nn.BatchNorm1d(outputSize),
-            NormalizationKind.LayerNorm => nn.LayerNorm(outputSize),
+            NormalizationKind.BatchNorm => nn.BatchNorm1d(normalized),
+            NormalizationKind.LayerNorm => nn.LayerNorm(normalized),
             _ => null,
         };
         activation = Activations.Create(options.Activation, options.LeakyReLUSlope);
@@ -37,6 +41,7 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         activationKind = options.Activation;
         leakySlope = options.LeakyReLUSlope;
         projection = residual && inputSize != outputSize ? nn.Linear(inputSize, outputSize, hasBias: false) : null;
+        branchScale = options.ReZero ? new Parameter(torch.zeros(1)) : null;
         RegisterComponents();
     }
 
@@ -58,17 +63,21 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     /// <summary>Emits this block's inference graph (dropout is the identity at inference and emits nothing).</summary>
     public string ExportOnnx(OnnxGraphBuilder graph, string input)
     {
-        string output = OnnxLayers.Linear(graph, linear, input);
-        output = normalization switch
+        string Normalize(string value) => normalization switch
         {
-            NormalizationKind.LayerNorm => OnnxLayers.LayerNorm(graph, (LayerNorm)norm!, output),
-            NormalizationKind.BatchNorm => OnnxLayers.BatchNorm(graph, (BatchNorm1d)norm!, output),
-            _ => output,
+            NormalizationKind.LayerNorm => OnnxLayers.LayerNorm(graph, (LayerNorm)norm!, value),
+            NormalizationKind.BatchNorm => OnnxLayers.BatchNorm(graph, (BatchNorm1d)norm!, value),
+            _ => value,
         };
+        string output = OnnxLayers.Linear(graph, linear, preNorm ? Normalize(input) : input);
+        if (!preNorm)
+            output = Normalize(output);
         output = OnnxLayers.Activation(graph, activationKind, leakySlope, output);
-        if (residual)
-            output = graph.Node("Add", new[] { output, projection != null ? OnnxLayers.Linear(graph, projection, input) : input });
-        return output;
+        if (!residual)
+            return output;
+        if (branchScale is not null)
+            output = graph.Node("Mul", new[] { output, OnnxLayers.Constant(graph, "rezero", branchScale) });
+        return graph.Node("Add", new[] { output, projection != null ? OnnxLayers.Linear(graph, projection, input) : input });
     }
 
     /// <summary>Saturation applies to bounded activations, dead units to the ReLU family.</summary>
@@ -88,8 +97,8 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        Tensor output = linear.forward(input);
-        if (norm != null)
+        Tensor output = linear.forward(preNorm && norm != null ? norm.forward(input) : input);
+        if (!preNorm && norm != null)
             output = norm.forward(output);
         output = activation.forward(output);
         if (CaptureActivations)
@@ -97,7 +106,11 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         if (dropout != null)
             output = dropout.forward(output);
         if (residual)
+        {
+            if (branchScale is not null)
+                output = output * branchScale;
             output = output + (projection != null ? projection.forward(input) : input);
+        }
         return output;
     }
 }

@@ -57,6 +57,10 @@ internal static class OnnxLayers
         return graph.Node("Mul", new[] { half, onePlus });
     }
 
+    /// <summary>A tensor's current values as a float initializer of the same shape.</summary>
+    public static string Constant(OnnxGraphBuilder graph, string prefix, Tensor tensor) =>
+        graph.Initializer(prefix, Values(tensor), tensor.shape);
+
     private static float[] Values(Tensor tensor)
     {
         using var noGrad = torch.no_grad();

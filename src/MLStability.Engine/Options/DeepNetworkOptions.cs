@@ -32,6 +32,18 @@ public class DeepNetworkOptions
     /// </summary>
     public bool ResidualConnections { get; set; } = true;
 
+    /// <summary>
+    /// Moves normalization to the input of each hidden layer's branch (pre-norm: y = x + f(Norm(x)), as in modern
+    /// very deep networks) instead of its pre-activation. Needs a <see cref="Normalization"/> to matter. Default false.
+    /// </summary>
+    public bool PreNormalization { get; set; }
+
+    /// <summary>
+    /// ReZero (Bachlechner et al.): each residual branch is multiplied by a learnable scalar that starts at 0, so a deep
+    /// network starts as the identity and grows into depth. Needs <see cref="ResidualConnections"/>. Default false.
+    /// </summary>
+    public bool ReZero { get; set; }
+
     /// <summary>Normalization of each hidden layer's pre-activation. Default <see cref="NormalizationKind.LayerNorm"/>.</summary>
     public NormalizationKind Normalization { get; set; } = NormalizationKind.LayerNorm;
 
@@ -195,6 +207,8 @@ public class DeepNetworkOptions
         OptionChecks.InRange(owner, nameof(BatchSize), BatchSize, 1, 1 << 20);
         OptionChecks.InHalfOpenRange(owner, nameof(ValidationFraction), ValidationFraction, 0, 1);
         OptionChecks.InRange(owner, nameof(EarlyStoppingPatience), EarlyStoppingPatience, 0, int.MaxValue);
+        if (ReZero && !ResidualConnections)
+            throw new ArgumentException($"{owner}.{nameof(ReZero)} scales residual branches: set {nameof(ResidualConnections)} = true, or {nameof(ReZero)} = false.", nameof(ReZero));
         if (EarlyStoppingPatience > 0 && ValidationFraction <= 0)
             throw new ArgumentException(
                 $"{owner}.{nameof(EarlyStoppingPatience)} = {EarlyStoppingPatience} needs a validation split: set " +

@@ -84,6 +84,38 @@ public sealed class ArchitectureTests
     }
 
     [TestMethod]
+    public void ReZeroBlocksStartAsTheIdentity()
+    {
+        torch.random.manual_seed(10);
+        var options = new DeepNetworkOptions { HiddenLayers = 3, HiddenSize = 16, ReZero = true, Dropout = 0 };
+        using var network = new MlpNetwork(8, 2, options);
+        using var x = torch.randn(5, 16);
+        Assert.IsTrue(network.Blocks[1].forward(x).allclose(x, rtol: 0, atol: 0), "branch scaled by 0");
+        Assert.IsTrue(network.state_dict().ContainsKey("blocks.1.branchScale"));
+
+        using var plain = new MlpNetwork(8, 2, new DeepNetworkOptions { HiddenLayers = 3, HiddenSize = 16, Dropout = 0 });
+        Assert.IsFalse(plain.Blocks[1].forward(x).allclose(x, atol: 1e-3));
+    }
+
+    [TestMethod]
+    public void PreNormalizationNormalizesTheBlockInput()
+    {
+        using var pre = new MlpNetwork(8, 2, new DeepNetworkOptions { HiddenLayers = 2, HiddenSize = 16, PreNormalization = true });
+        using var post = new MlpNetwork(8, 2, new DeepNetworkOptions { HiddenLayers = 2, HiddenSize = 16 });
+        CollectionAssert.AreEqual(new long[] { 8 }, pre.state_dict()["blocks.0.norm.weight"].shape, "normalizes the 8 inputs");
+        CollectionAssert.AreEqual(new long[] { 16 }, post.state_dict()["blocks.0.norm.weight"].shape, "normalizes the 16 pre-activations");
+
+        // Pre-norm makes the block invariant to the scale of its input (LayerNorm removes it before the linear layer).
+        torch.random.manual_seed(11);
+        using var x = torch.randn(4, 16);
+        var block = pre.Blocks[1];
+        block.eval();
+        var scaledBranch = block.forward(x * 10) - x * 10;
+        var branch = block.forward(x) - x;
+        Assert.IsTrue(scaledBranch.allclose(branch, atol: 1e-4));
+    }
+
+    [TestMethod]
     public void EachActivationComputesItsFunction()
     {
         using var x = torch.linspace(-3, 3, 13);

@@ -66,6 +66,8 @@ public sealed class OptionsTests
         yield return Case(o => o.DiagnosticsInterval = -1, "DiagnosticsInterval", "[0, +inf)");
         yield return Case(o => o.OnInstability = (InstabilityPolicy)7, "OnInstability", "Stop, SkipStep, Rollback");
         yield return Case(o => o.HiddenLayerSizes = new[] { 8, 0 }, "HiddenLayerSizes[1]", "[1, 65536]");
+        yield return Case(o => { o.ReZero = true; o.ResidualConnections = false; }, "ReZero", "ResidualConnections = true");
+        yield return Case(o => o.CheckpointInterval = 0, "CheckpointInterval", "[1, +inf)");
     }
 
     private static object[] Case(Action<StableDeepOptions> change, string option, string range) => new object[] { change, option, range };

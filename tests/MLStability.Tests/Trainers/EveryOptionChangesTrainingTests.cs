@@ -22,6 +22,8 @@ public sealed class EveryOptionChangesTrainingTests
         yield return Change("Activation", o => o.Activation = ActivationKind.Tanh);
         yield return Change("LeakyReLUSlope", o => o.LeakyReLUSlope = 0.3f);
         yield return Change("ResidualConnections", o => o.ResidualConnections = false);
+        yield return Change("PreNormalization", o => o.PreNormalization = true);
+        yield return Change("ReZero", o => o.ReZero = true);
         yield return Change("Normalization", o => o.Normalization = NormalizationKind.BatchNorm);
         yield return Change("Initialization", o => o.Initialization = InitializationKind.Orthogonal);
         yield return Change("Dropout", o => o.Dropout = 0.4f);

@@ -56,6 +56,26 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
+    [DataRow(NormalizationKind.LayerNorm)]
+    [DataRow(NormalizationKind.BatchNorm)]
+    public void PreNormAndReZeroBlocksExportFaithfully(NormalizationKind normalization)
+    {
+        var options = Options(ActivationKind.ReLU, normalization, residual: true);
+        options.PreNormalization = true;
+        options.ReZero = true;
+        var (model, data) = Fit(options);
+        var expected = TestData.Scores(model.Transform(data));
+        var features = data.GetColumn<float[]>("Features").ToArray();
+        using var session = new InferenceSession(Export(model));
+        var input = new DenseTensor<float>(features.SelectMany(f => f).ToArray(), new[] { features.Length, 8 });
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", input) });
+        var scores = results.Single(r => r.Name == "Score").AsTensor<float>();
+        for (int row = 0; row < features.Length; row++)
+            for (int k = 0; k < 3; k++)
+                Assert.AreEqual(expected[row][k], scores[row, k], 1e-5f, $"row {row}, class {k}");
+    }
+
+    [TestMethod]
     public void TheModelDescribesItselfInItsMetadata()
     {
         var (model, _) = Fit(Options(ActivationKind.GELU, NormalizationKind.BatchNorm, true));
