@@ -37,9 +37,9 @@ internal static class TrainingReportPlots
                 layers.Select(l => Log10(l.GradientNorm)).ToArray());
             line.Color = colors.GetColor(epochs.Count == 1 ? 0 : (double)i / (epochs.Count - 1));
             line.LegendText = $"epoch {epochs[i].Progress.Epoch}";
+            line.MarkerSize = layers.Count > 60 ? 0 : 5; // deep networks: lines only
         }
-        var names = epochs[0].Layers.Select(l => l.Layer).ToArray();
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, names.Length).Select(x => (double)x).ToArray(), Thin(names));
+        SetThinTicks(plot.Axes.Bottom, epochs[0].Layers.Select(l => l.Layer).ToArray());
         plot.Title("Gradient flow: weight-gradient L2 norm per layer (before clipping)");
         plot.XLabel("layer (input -> output)");
         plot.YLabel("log10 gradient norm");
@@ -59,10 +59,8 @@ internal static class TrainingReportPlots
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Turbo();
         plot.Add.ColorBar(heatmap).Label = "log10 gradient norm";
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, epochs.Count).Select(x => (double)x).ToArray(),
-            Thin(epochs.Select(e => e.Progress.Epoch.ToString()).ToArray()));
-        plot.Axes.Left.SetTicks(Enumerable.Range(0, layers).Select(y => (double)y).ToArray(),
-            Thin(epochs[0].Layers.Select(l => l.Layer).ToArray()));
+        SetThinTicks(plot.Axes.Bottom, epochs.Select(e => e.Progress.Epoch.ToString()).ToArray());
+        SetThinTicks(plot.Axes.Left, epochs[0].Layers.Select(l => l.Layer).ToArray());
         plot.Title("Gradient norm per layer over training");
         plot.XLabel("epoch");
         plot.YLabel("layer");
@@ -113,10 +111,11 @@ internal static class TrainingReportPlots
 
     private static double Log10(double value) => value > 0 && double.IsFinite(value) ? Math.Max(Floor, Math.Log10(value)) : Floor;
 
-    /// <summary>Keeps at most about 12 tick labels so deep networks stay readable.</summary>
-    private static string[] Thin(string[] names)
+    /// <summary>Labels at most about 12 positions (and the last), so deep networks stay readable.</summary>
+    private static void SetThinTicks(ScottPlot.IAxis axis, string[] names)
     {
         int every = Math.Max(1, (int)Math.Ceiling(names.Length / 11.0));
-        return names.Select((n, i) => i % every == 0 || i == names.Length - 1 ? n : "").ToArray();
+        var kept = Enumerable.Range(0, names.Length).Where(i => i % every == 0 || i == names.Length - 1).ToArray();
+        axis.SetTicks(kept.Select(i => (double)i).ToArray(), kept.Select(i => names[i]).ToArray());
     }
 }
