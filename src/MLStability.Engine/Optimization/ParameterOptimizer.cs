@@ -10,7 +10,7 @@ namespace MLStability;
 /// still uses them, which aborted the process about once in 46 runs; these optimizers keep them alive instead.
 /// The update rules match PyTorch's (tests compare them with TorchSharp's optimizers step by step).
 /// </summary>
-internal abstract class ParameterOptimizer
+internal abstract class ParameterOptimizer : IDisposable
 {
     protected ParameterOptimizer(IEnumerable<Parameter> parameters)
     {
@@ -100,6 +100,13 @@ internal abstract class ParameterOptimizer
         int i = 0;
         foreach (var state in StateTensors())
             state.copy_(checkpoint.GetTensor($"{prefix}{i++}"));
+    }
+
+    /// <summary>Frees the state tensors (moments, velocities).</summary>
+    public void Dispose()
+    {
+        foreach (var state in StateTensors())
+            state.Dispose();
     }
 
     /// <summary>Concatenates optional state arrays.</summary>

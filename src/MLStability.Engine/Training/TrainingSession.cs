@@ -293,6 +293,7 @@ internal sealed class TrainingSession : IDisposable
 
     public void Dispose()
     {
+        optimizer.Dispose();
         train.Dispose();
         validation?.Dispose();
         shuffler.Dispose();

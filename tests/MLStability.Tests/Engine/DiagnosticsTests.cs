@@ -90,6 +90,35 @@ public sealed class DiagnosticsTests
     }
 
     [TestMethod]
+    public void AFailedFitFreesAsManyTensorsAsASuccessfulOne()
+    {
+        // TorchSharp does not count down parameters freed with their module (see NativeMemoryTests), so compare the
+        // failure path with the success path of the same network: the failure may not leave more tensors behind
+        // (data tensors, momentum buffers, snapshots, step temporaries).
+        static long Growth(Action fit)
+        {
+            fit(); // warm-up: lazily created runtime tensors
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long before = torch.Tensor.TotalCount;
+            fit();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return torch.Tensor.TotalCount - before;
+        }
+        var failing = Exploding();
+        failing.Optimizer = OptimizerKind.Momentum; // velocity state that must be freed too
+        failing.OnInstability = InstabilityPolicy.Stop;
+        var succeeding = Exploding(learningRate: 1e-12);
+        succeeding.Optimizer = OptimizerKind.Momentum;
+        succeeding.Epochs = 1;
+
+        long success = Growth(() => { using var model = new ClassifierTrainer(succeeding, seed: 1).Train(Data()); });
+        long failure = Growth(() => Assert.Throws<TrainingDivergedException>(() => new ClassifierTrainer(failing, seed: 1).Train(Data())));
+        Assert.IsTrue(failure <= success, $"a failed fit left {failure} tensors, a successful one {success}");
+    }
+
+    [TestMethod]
     public void RollbackTurnsADivergingRunIntoAFiniteModel()
     {
         var options = Exploding();
