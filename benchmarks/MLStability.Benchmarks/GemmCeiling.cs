@@ -22,12 +22,3 @@ internal static class GemmCeiling
         return 2.0 * n * n * n / Statistics.Median(times) / 1e9;
     }
 }
-
-internal static class Statistics
-{
-    public static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-}

@@ -122,11 +122,7 @@ internal sealed class CheckpointFile
         _ => throw new InvalidDataException($"unsupported tensor type {type}"),
     };
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private static JsonSerializerOptions Json => JsonDefaults.Options;
 
     /// <summary>Disposes the tensors held in memory.</summary>
     public void DisposeTensors()

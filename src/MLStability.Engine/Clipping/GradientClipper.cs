@@ -25,10 +25,11 @@ internal abstract class GradientClipper
     /// <summary>The element bound or norm bound.</summary>
     public abstract float Threshold { get; }
 
-    /// <summary>Clips the gradients of <paramref name="parameters"/> in place.</summary>
-    /// <param name="parameters">The parameters whose gradients are clipped.</param>
-    /// <param name="globalNorm">Their global gradient norm when the caller has measured it already.</param>
-    public abstract void Clip(IReadOnlyList<Parameter> parameters, double? globalNorm = null);
+    /// <summary>
+    /// Clips the gradients of <paramref name="parameters"/> in place; returns their global norm before clipping when
+    /// clipping had to measure it (global-norm clipping), else null.
+    /// </summary>
+    public abstract double? Clip(IReadOnlyList<Parameter> parameters);
 
     /// <summary>
     /// The global L2 norm of all gradients (NaN or infinity when a gradient is not finite). One native call:
@@ -42,28 +43,25 @@ internal abstract class GradientClipper
         public override GradientClippingKind Kind => GradientClippingKind.Value;
         public override float Threshold => threshold;
 
-        public override void Clip(IReadOnlyList<Parameter> parameters, double? globalNorm = null)
+        public override double? Clip(IReadOnlyList<Parameter> parameters)
         {
             using Scalar low = (-threshold).ToScalar(), high = threshold.ToScalar();
             foreach (Parameter p in parameters)
                 p.grad?.clamp_(low, high);
+            return null;
         }
     }
 
-    /// <summary>Scales all gradients by threshold / (norm + 1e-6) when the norm exceeds the threshold.</summary>
+    /// <summary>
+    /// Scales all gradients by threshold / (norm + 1e-6) when the norm exceeds the threshold: LibTorch's
+    /// clip_grad_norm_, which measures and scales in one native call.
+    /// </summary>
     private sealed class GlobalNormClipper(float threshold) : GradientClipper
     {
         public override GradientClippingKind Kind => GradientClippingKind.GlobalNorm;
         public override float Threshold => threshold;
 
-        public override void Clip(IReadOnlyList<Parameter> parameters, double? globalNorm = null)
-        {
-            double norm = globalNorm ?? GlobalNorm(parameters);
-            if (!(norm > threshold))
-                return;
-            using Scalar coefficient = (threshold / (norm + 1e-6)).ToScalar();
-            foreach (Parameter p in parameters)
-                p.grad?.mul_(coefficient);
-        }
+        public override double? Clip(IReadOnlyList<Parameter> parameters) =>
+            torch.nn.utils.clip_grad_norm_(parameters.Where(p => p.grad is not null), threshold);
     }
 }

@@ -111,11 +111,7 @@ public sealed class TrainingReport
     /// <returns>The paths written.</returns>
     public IReadOnlyList<string> SavePlots(string directory) => TrainingReportPlots.Save(this, directory);
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private static JsonSerializerOptions Json => JsonDefaults.Options;
 
     private static string F(double? value) => value is double v ? v.ToString("G3", CultureInfo.InvariantCulture) : "-";
 }

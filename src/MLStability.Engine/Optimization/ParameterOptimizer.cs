@@ -83,25 +83,6 @@ internal abstract class ParameterOptimizer : IDisposable
         return Parameters.Select(p => torch.zeros_like(p).DetachFromDisposeScope()).ToArray();
     }
 
-    /// <summary>Writes the step count and state tensors into a checkpoint.</summary>
-    public void Capture(CheckpointFile checkpoint, string prefix)
-    {
-        checkpoint.Set(prefix + "steps", StepCount);
-        int i = 0;
-        foreach (var state in StateTensors())
-            checkpoint.SetTensor($"{prefix}{i++}", state);
-    }
-
-    /// <summary>Restores what <see cref="Capture"/> wrote.</summary>
-    public void Restore(CheckpointFile checkpoint, string prefix)
-    {
-        using var noGrad = torch.no_grad();
-        StepCount = checkpoint.Get<long>(prefix + "steps");
-        int i = 0;
-        foreach (var state in StateTensors())
-            state.copy_(checkpoint.GetTensor($"{prefix}{i++}"));
-    }
-
     /// <summary>Frees the state tensors (moments, velocities).</summary>
     public void Dispose()
     {
@@ -127,6 +108,20 @@ internal sealed class OptimizerSnapshot(long stepCount, Tensor[] state) : IDispo
 {
     public long StepCount { get; } = stepCount;
     public IReadOnlyList<Tensor> State { get; } = state;
+
+    public void WriteTo(CheckpointFile checkpoint, string prefix)
+    {
+        checkpoint.Set(prefix + "steps", StepCount);
+        checkpoint.Set(prefix + "count", State.Count);
+        for (int i = 0; i < State.Count; i++)
+            checkpoint.SetTensor($"{prefix}{i}", State[i]);
+    }
+
+    /// <summary>Reads what <see cref="WriteTo"/> wrote (CPU copies; <c>Restore</c> copies them to the device).</summary>
+    public static OptimizerSnapshot ReadFrom(CheckpointFile checkpoint, string prefix) =>
+        new(checkpoint.Get<long>(prefix + "steps"),
+            Enumerable.Range(0, checkpoint.Get<int>(prefix + "count"))
+                .Select(i => checkpoint.GetTensor($"{prefix}{i}").clone().DetachFromDisposeScope()).ToArray());
 
     public void Dispose()
     {

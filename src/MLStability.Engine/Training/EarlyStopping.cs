@@ -9,7 +9,7 @@ namespace MLStability;
 internal sealed class EarlyStopping : IDisposable
 {
     private readonly int patience;
-    private Dictionary<string, Tensor>? bestState;
+    private ModuleState? best;
     private int epochsWithoutImprovement;
 
     public EarlyStopping(int patience) => this.patience = patience;
@@ -25,7 +25,8 @@ internal sealed class EarlyStopping : IDisposable
             BestLoss = validationLoss;
             BestEpoch = epoch;
             epochsWithoutImprovement = 0;
-            Snapshot(module);
+            best?.Dispose();
+            best = ModuleState.Capture(module);
             return false;
         }
         epochsWithoutImprovement++;
@@ -33,54 +34,25 @@ internal sealed class EarlyStopping : IDisposable
     }
 
     /// <summary>Copies the best weights back into the module, if a better epoch than the last one was seen.</summary>
-    public void RestoreBest(nn.Module module)
-    {
-        if (bestState == null)
-            return;
-        using var noGrad = torch.no_grad();
-        foreach (var (name, tensor) in module.state_dict())
-            tensor.copy_(bestState[name]);
-    }
+    public void RestoreBest(nn.Module module) => best?.CopyInto(module);
 
     public void Capture(CheckpointFile checkpoint)
     {
         checkpoint.Set("early.best_loss", BestLoss);
         checkpoint.Set("early.best_epoch", BestEpoch);
         checkpoint.Set("early.waited", epochsWithoutImprovement);
-        checkpoint.Set("early.has_state", bestState != null);
-        foreach (var (name, tensor) in bestState ?? new Dictionary<string, Tensor>())
-            checkpoint.SetTensor("early.state." + name, tensor);
+        checkpoint.Set("early.has_state", best != null);
+        best?.WriteTo(checkpoint, "early.state.");
     }
 
-    public void Restore(CheckpointFile checkpoint, nn.Module module)
+    public void Restore(CheckpointFile checkpoint)
     {
         BestLoss = checkpoint.Get<double>("early.best_loss");
         BestEpoch = checkpoint.Get<int>("early.best_epoch");
         epochsWithoutImprovement = checkpoint.Get<int>("early.waited");
-        DisposeState();
-        if (checkpoint.Get<bool>("early.has_state"))
-        {
-            using var noGrad = torch.no_grad();
-            bestState = module.state_dict().ToDictionary(e => e.Key,
-                e => checkpoint.GetTensor("early.state." + e.Key).to(e.Value.device).clone().DetachFromDisposeScope());
-        }
+        best?.Dispose();
+        best = checkpoint.Get<bool>("early.has_state") ? ModuleState.ReadFrom(checkpoint, "early.state.") : null;
     }
 
-    private void Snapshot(nn.Module module)
-    {
-        DisposeState();
-        using var noGrad = torch.no_grad();
-        bestState = module.state_dict().ToDictionary(e => e.Key, e => e.Value.clone().DetachFromDisposeScope());
-    }
-
-    private void DisposeState()
-    {
-        if (bestState == null)
-            return;
-        foreach (Tensor t in bestState.Values)
-            t.Dispose();
-        bestState = null;
-    }
-
-    public void Dispose() => DisposeState();
+    public void Dispose() => best?.Dispose();
 }

@@ -21,7 +21,7 @@ internal sealed class InstabilityGuard : IDisposable
     private readonly MlpNetwork network;
     private readonly ParameterOptimizer optimizer;
     private readonly List<InstabilityEvent> events = new();
-    private Dictionary<string, Tensor>? weights;
+    private ModuleState? weights;
     private OptimizerSnapshot? optimizerState;
     private long snapshotStep;
     private double lossAverage;
@@ -64,20 +64,16 @@ internal sealed class InstabilityGuard : IDisposable
     /// </summary>
     public (InstabilityKind? Kind, double Norm) ClipAndCheckGradients()
     {
-        bool globalNorm = Clipper is { Kind: GradientClippingKind.GlobalNorm };
-        if (!globalNorm && options.OnInstability != InstabilityPolicy.SkipStep)
-        {
-            Clipper?.Clip(optimizer.Parameters);
-            return (null, double.NaN);
-        }
-        double norm = globalNorm
-            ? torch.nn.utils.clip_grad_norm_(optimizer.Parameters.Where(p => p.grad is not null), Clipper!.Threshold)
-            : GradientClipper.GlobalNorm(optimizer.Parameters);
-        if (!double.IsFinite(norm))
-            return (InstabilityKind.NonFiniteGradient, norm);
-        if (!globalNorm)
-            Clipper?.Clip(optimizer.Parameters, norm);
-        return (null, norm);
+        // Value clipping would turn an infinite gradient into a finite one: SkipStep measures before clipping.
+        bool measureFirst = options.OnInstability == InstabilityPolicy.SkipStep && Clipper is not { Kind: GradientClippingKind.GlobalNorm };
+        double? norm = measureFirst ? GradientClipper.GlobalNorm(optimizer.Parameters) : null;
+        if (norm is double measured && !double.IsFinite(measured))
+            return (InstabilityKind.NonFiniteGradient, measured);
+        double? clipped = Clipper?.Clip(optimizer.Parameters);
+        norm ??= clipped;
+        return norm is double value && !double.IsFinite(value)
+            ? (InstabilityKind.NonFiniteGradient, value)
+            : (null, norm ?? double.NaN);
     }
 
     /// <summary>
@@ -97,11 +93,7 @@ internal sealed class InstabilityGuard : IDisposable
     }
 
     /// <summary>Whether every network parameter and buffer is finite.</summary>
-    public bool WeightsAreFinite()
-    {
-        using var scope = torch.NewDisposeScope();
-        return network.state_dict().Values.Where(t => t.is_floating_point()).All(t => t.isfinite().all().item<bool>());
-    }
+    public bool WeightsAreFinite() => ModuleState.IsFinite(network);
 
     /// <summary>
     /// Applies the policy to an unstable step. Returns normally when training can go on (the step is dropped);
@@ -145,14 +137,8 @@ internal sealed class InstabilityGuard : IDisposable
         checkpoint.Set("guard.events", events);
         checkpoint.Set("guard.snapshot_step", snapshotStep);
         checkpoint.Set("guard.has_snapshot", weights != null);
-        if (weights != null)
-        {
-            foreach (var (name, tensor) in weights)
-                checkpoint.SetTensor("guard.weights." + name, tensor);
-            checkpoint.Set("guard.opt.steps", optimizerState!.StepCount);
-            for (int i = 0; i < optimizerState.State.Count; i++)
-                checkpoint.SetTensor($"guard.opt.{i}", optimizerState.State[i]);
-        }
+        weights?.WriteTo(checkpoint, "guard.weights.");
+        optimizerState?.WriteTo(checkpoint, "guard.opt.");
     }
 
     /// <summary>Restores what <see cref="Capture"/> wrote.</summary>
@@ -167,24 +153,16 @@ internal sealed class InstabilityGuard : IDisposable
         events.AddRange(checkpoint.Get<List<InstabilityEvent>>("guard.events"));
         snapshotStep = checkpoint.Get<long>("guard.snapshot_step");
         DisposeSnapshot();
-        if (!checkpoint.Get<bool>("guard.has_snapshot"))
-            return;
-        using var noGrad = torch.no_grad();
-        weights = network.state_dict().ToDictionary(e => e.Key,
-            e => checkpoint.GetTensor("guard.weights." + e.Key).to(e.Value.device).clone().DetachFromDisposeScope());
-        optimizerState = optimizer.Snapshot(); // right shapes and device, then overwritten with the saved values
-        for (int i = 0; i < optimizerState.State.Count; i++)
-            optimizerState.State[i].copy_(checkpoint.GetTensor($"guard.opt.{i}"));
-        optimizerState = new OptimizerSnapshot(checkpoint.Get<long>("guard.opt.steps"), optimizerState.State.ToArray());
+        if (checkpoint.Get<bool>("guard.has_snapshot"))
+        {
+            weights = ModuleState.ReadFrom(checkpoint, "guard.weights.");
+            optimizerState = OptimizerSnapshot.ReadFrom(checkpoint, "guard.opt.");
+        }
     }
 
     private void RollBack()
     {
-        using (var noGrad = torch.no_grad())
-        {
-            foreach (var (name, tensor) in network.state_dict())
-                tensor.copy_(weights![name]);
-        }
+        weights!.CopyInto(network);
         optimizer.Restore(optimizerState!);
         LearningRateScale *= options.RollbackLearningRateFactor;
         Clipper = Clipper is null
@@ -197,8 +175,7 @@ internal sealed class InstabilityGuard : IDisposable
         if (options.OnInstability != InstabilityPolicy.Rollback)
             return;
         DisposeSnapshot();
-        using var noGrad = torch.no_grad();
-        weights = network.state_dict().ToDictionary(e => e.Key, e => e.Value.clone().DetachFromDisposeScope());
+        weights = ModuleState.Capture(network);
         optimizerState = optimizer.Snapshot();
         snapshotStep = step;
     }
@@ -214,9 +191,7 @@ internal sealed class InstabilityGuard : IDisposable
 
     private void DisposeSnapshot()
     {
-        if (weights != null)
-            foreach (var tensor in weights.Values)
-                tensor.Dispose();
+        weights?.Dispose();
         optimizerState?.Dispose();
         weights = null;
         optimizerState = null;

@@ -30,7 +30,7 @@ internal sealed class TrainingSession : IDisposable
     private readonly Action<string>? log;
     private readonly int batchSize;
     private readonly long stepsPerEpoch;
-    private readonly string fingerprint;
+    private readonly Lazy<string> fingerprint;
     private int epoch = 1;
     private long step;
     private bool stopped;
@@ -55,7 +55,8 @@ internal sealed class TrainingSession : IDisposable
         batchSize = Math.Min(options.BatchSize, train.Rows);
         stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize, options.Normalization);
         schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * options.Epochs);
-        fingerprint = Fingerprint(options, network, train, validation, seed);
+        // Only checkpoints need it, and it reads every feature value once.
+        fingerprint = new Lazy<string>(() => Fingerprint(options, network, train, validation, seed));
     }
 
     /// <summary>Trains all epochs (or until early stopping) and returns the report; throws when training diverges.</summary>
@@ -167,18 +168,16 @@ internal sealed class TrainingSession : IDisposable
         try
         {
             string saved = checkpoint.Get<string>("fingerprint");
-            if (saved != fingerprint)
+            if (saved != fingerprint.Value)
                 throw new InvalidOperationException(
                     $"The checkpoint in '{directory}' was written by a different training setup (architecture, data, seed " +
-                    $"or optimizer): it has {saved}, this fit has {fingerprint}. Delete the checkpoint or use another CheckpointDirectory.");
-            using (var noGrad = torch.no_grad())
-            {
-                foreach (var (name, tensor) in network.state_dict())
-                    tensor.copy_(checkpoint.GetTensor("net." + name));
-            }
-            optimizer.Restore(checkpoint, "opt.");
+                    $"or optimizer): it has {saved}, this fit has {fingerprint.Value}. Delete the checkpoint or use another CheckpointDirectory.");
+            using (var weights = ModuleState.ReadFrom(checkpoint, "net."))
+                weights.CopyInto(network);
+            using (var optimizerState = OptimizerSnapshot.ReadFrom(checkpoint, "opt."))
+                optimizer.Restore(optimizerState);
             guard.Restore(checkpoint);
-            earlyStopping.Restore(checkpoint, network);
+            earlyStopping.Restore(checkpoint);
             report.Restore(checkpoint);
             shuffler.set_state(checkpoint.GetTensor("rng.shuffle"));
             torch.random.set_rng_state(checkpoint.GetTensor("rng.global"));
@@ -200,13 +199,14 @@ internal sealed class TrainingSession : IDisposable
         var checkpoint = new CheckpointFile();
         try
         {
-            checkpoint.Set("fingerprint", fingerprint);
+            checkpoint.Set("fingerprint", fingerprint.Value);
             checkpoint.Set("epoch", epoch);
             checkpoint.Set("step", step);
             checkpoint.Set("stopped", stopped);
-            foreach (var (name, tensor) in network.state_dict())
-                checkpoint.SetTensor("net." + name, tensor);
-            optimizer.Capture(checkpoint, "opt.");
+            using (var weights = ModuleState.Capture(network))
+                weights.WriteTo(checkpoint, "net.");
+            using (var optimizerState = optimizer.Snapshot())
+                optimizerState.WriteTo(checkpoint, "opt.");
             guard.Capture(checkpoint);
             earlyStopping.Capture(checkpoint);
             report.Capture(checkpoint);

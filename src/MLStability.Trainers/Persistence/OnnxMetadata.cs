@@ -26,11 +26,7 @@ public static class OnnxMetadata
     /// <summary>Key of the gradient-health <see cref="TrainingReport"/>, as JSON (<see cref="TrainingReport.ToJson"/>).</summary>
     public const string TrainingReportKey = "mlstability.training_report";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private static JsonSerializerOptions Json => JsonDefaults.Options;
 
     internal static Dictionary<string, string> For(StableDeepTransformer model) => new()
     {
