@@ -9,6 +9,7 @@ namespace MLStability.Networks;
 internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ModuleList<HiddenBlock> blocks = new();
+    private readonly HiddenBlock[] blockArray; // the same blocks, for allocation-free access on every step
     private readonly Linear head;
 
     public MlpNetwork(int inputSize, int outputSize, DeepNetworkOptions options) : base(nameof(MlpNetwork))
@@ -20,12 +21,13 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
             width = size;
         }
         head = nn.Linear(width, outputSize);
+        blockArray = blocks.ToArray();
         RegisterComponents();
         WeightInitializer.Apply(this, options);
     }
 
     /// <summary>The hidden layers, first to last.</summary>
-    public IReadOnlyList<HiddenBlock> Blocks => blocks.ToArray();
+    public IReadOnlyList<HiddenBlock> Blocks => blockArray;
 
     /// <summary>The output layer.</summary>
     public Linear Head => head;
@@ -54,7 +56,7 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
     public override Tensor forward(Tensor input)
     {
         Tensor hidden = input;
-        foreach (HiddenBlock block in blocks)
+        foreach (HiddenBlock block in blockArray)
             hidden = block.forward(hidden);
         return head.forward(hidden);
     }

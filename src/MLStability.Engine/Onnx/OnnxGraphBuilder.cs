@@ -45,15 +45,6 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary>Adds an int64 initializer and returns its name.</summary>
-    public string Initializer(string prefix, long[] values, params long[] dims)
-    {
-        string name = Name(prefix);
-        initializers.Add(w => w.PackedInts(1, dims).Int(2, (int)OnnxType.Int64).String(8, name)
-            .Bytes(9, MemoryMarshal.AsBytes(values.AsSpan())));
-        return name;
-    }
-
     /// <summary>Adds a 1-D string initializer and returns its name.</summary>
     public string Initializer(string prefix, string[] values)
     {

@@ -265,7 +265,7 @@ internal sealed class TrainingSession : IDisposable
     }
 
     /// <summary>Batches per epoch; a final batch of one row is dropped under batch normalization, which cannot train on it.</summary>
-    internal static long StepsPerEpoch(int rows, int batchSize, NormalizationKind normalization)
+    private static long StepsPerEpoch(int rows, int batchSize, NormalizationKind normalization)
     {
         long steps = (rows + batchSize - 1) / batchSize;
         bool lonelyLastRow = rows % batchSize == 1 && steps > 1;
