@@ -43,10 +43,7 @@ public sealed class CheckpointTests
     [TestMethod]
     public void AMismatchedCheckpointIsAnError()
     {
-        string directory = TempDirectory();
-        var options = CheckpointScenario.Options(directory);
-        options.Epochs = 1;
-        CheckpointScenario.Train(TestData.MnistDirectory, options);
+        var (options, _) = TrainOneCheckpointedEpoch();
         options.HiddenSize = 128;
         var error = Assert.Throws<InvalidOperationException>(() => CheckpointScenario.Train(TestData.MnistDirectory, options));
         StringAssert.Contains(error.Message, "was written by a different training setup");
@@ -55,10 +52,7 @@ public sealed class CheckpointTests
     [TestMethod]
     public void ACorruptedCheckpointIsAnError()
     {
-        string directory = TempDirectory();
-        var options = CheckpointScenario.Options(directory);
-        options.Epochs = 1;
-        CheckpointScenario.Train(TestData.MnistDirectory, options);
+        var (options, directory) = TrainOneCheckpointedEpoch();
         string file = Directory.GetFiles(directory).Single();
         File.WriteAllBytes(file, File.ReadAllBytes(file)[..1000]);
         var error = Assert.Throws<InvalidDataException>(() => CheckpointScenario.Train(TestData.MnistDirectory, options));
@@ -74,6 +68,16 @@ public sealed class CheckpointTests
         var options = CheckpointScenario.Options(Path.Combine(blocker, "checkpoints"));
         var error = Assert.Throws<InvalidOperationException>(() => CheckpointScenario.Train(TestData.MnistDirectory, options));
         StringAssert.Contains(error.Message, "cannot be written");
+    }
+
+    /// <summary>Trains one epoch with a fresh checkpoint directory; returns the options used and the directory.</summary>
+    private static (StableDeepOptions Options, string Directory) TrainOneCheckpointedEpoch()
+    {
+        string directory = TempDirectory();
+        var options = CheckpointScenario.Options(directory);
+        options.Epochs = 1;
+        CheckpointScenario.Train(TestData.MnistDirectory, options);
+        return (options, directory);
     }
 
     /// <summary>Starts the worker, waits until it reports <paramref name="killAfterEpoch"/>, lets the next epoch start,
