@@ -28,6 +28,8 @@ public sealed class StableDeepOptions : DeepNetworkOptions
     {
         var copy = (StableDeepOptions)MemberwiseClone();
         copy.HiddenLayerSizes = HiddenLayerSizes?.ToArray();
+        copy.InputShape = InputShape?.ToArray();
+        copy.ResNetChannels = ResNetChannels?.ToArray()!;
         return copy;
     }
 }

@@ -57,6 +57,7 @@ public sealed class StableDeepTrainer : IEstimator<StableDeepTransformer>
         ArgumentNullException.ThrowIfNull(input);
         var labelType = InputSchemaChecks.CheckLabel(input.Schema, options.LabelColumnName);
         int featureCount = InputSchemaChecks.CheckFeatures(input.Schema, options.FeatureColumnName);
+        options.ValidateInputShape(featureCount, options.FeatureColumnName);
         int classCount = (int)labelType.Count;
         var classes = ClassLabels.FromLabelColumn(input.Schema[options.LabelColumnName], classCount);
 
@@ -64,7 +65,7 @@ public sealed class StableDeepTrainer : IEstimator<StableDeepTransformer>
         using IChannel channel = host.Start("Training");
         var data = TrainingDataReader.Read(input, options.LabelColumnName, options.FeatureColumnName, featureCount, classCount, channel);
         int seed = options.Seed ?? host.Rand.Next();
-        var trainer = new ClassifierTrainer(options, seed, message => channel.Info(MessageSensitivity.None, message));
+        var trainer = new NetworkTrainer(options, seed, message => channel.Info(MessageSensitivity.None, message));
         TrainedClassifier model = trainer.Train(data);
         return new StableDeepTransformer(model, options, classes);
     }

@@ -23,47 +23,47 @@ internal sealed class GradientMonitor : ITrainingObserver
 
     public GradientMonitor(int interval) => this.interval = interval;
 
-    public void OnStepStart(MlpNetwork network, long step)
+    public void OnStepStart(DeepNetwork network, long step)
     {
         bool wasSampling = sampling;
         sampling = interval > 0 && (step == 1 || step % interval == 0);
         pending = null;
         if (sampling != wasSampling)
-            foreach (var block in network.Blocks)
-                block.CaptureActivations = sampling;
+            network.CaptureActivations(sampling);
     }
 
-    public void OnGradientsComputed(MlpNetwork network, long step)
+    public void OnGradientsComputed(DeepNetwork network, long step)
     {
         if (!sampling)
             return;
         using var noGrad = torch.no_grad();
         var rows = new List<Tensor>();
-        Tensor zero = torch.zeros(1, device: network.Head.weight!.device).squeeze();
-        foreach (var (_, layer, block) in Layers(network))
+        var layers = network.WatchedLayers;
+        Tensor zero = torch.zeros(1, device: layers[0].Weight.device).squeeze();
+        foreach (var layer in layers)
         {
-            Tensor weight = layer.weight!, gradient = weight.grad ?? torch.zeros_like(weight);
-            Tensor activation = block?.LastActivationStatistics ?? torch.zeros(4, device: weight.device);
+            Tensor weight = layer.Weight, gradient = weight.grad ?? torch.zeros_like(weight);
+            Tensor activation = layer.Probe?.LastStatistics ?? torch.zeros(4, device: weight.device);
             // The non-finite fraction is filled in on the host: a finite norm means every value is finite.
             rows.Add(torch.cat(new[] { torch.stack(new[] { gradient.norm(), weight.norm(), zero }), activation }));
         }
         pending = torch.stack(rows);
-        weightsBefore = Layers(network).Select(l => l.Layer.weight!.detach().clone()).ToArray();
+        weightsBefore = layers.Select(l => l.Weight.detach().clone()).ToArray();
     }
 
-    public void OnStepEnd(MlpNetwork network, long step)
+    public void OnStepEnd(DeepNetwork network, long step)
     {
         if (pending is null || weightsBefore is null)
             return;
         using var noGrad = torch.no_grad();
-        var updates = Layers(network).Select((l, i) => (l.Layer.weight! - weightsBefore[i]).norm() / weightsBefore[i].norm()).ToArray();
+        var watched = network.WatchedLayers;
+        var updates = watched.Select((l, i) => (l.Weight - weightsBefore[i]).norm() / weightsBefore[i].norm()).ToArray();
         using var all = torch.cat(new[] { pending, torch.stack(updates).unsqueeze(1) }, 1).to(torch.CPU).to_type(ScalarType.Float64);
         double[] values = all.data<double>().ToArray();
         int layers = updates.Length;
-        var watched = Layers(network).ToArray();
         for (int l = 0; l < layers; l++)
         {
-            if (!double.IsFinite(values[l * Columns]) && watched[l].Layer.weight!.grad is Tensor gradient)
+            if (!double.IsFinite(values[l * Columns]) && watched[l].Weight.grad is Tensor gradient)
                 values[l * Columns + 2] = gradient.isfinite().logical_not().to_type(ScalarType.Float64).mean().item<double>();
         }
         sums ??= new double[layers, Columns];
@@ -76,9 +76,9 @@ internal sealed class GradientMonitor : ITrainingObserver
     }
 
     /// <summary>The epoch's per-layer averages (empty without samples); starts a new epoch.</summary>
-    public (IReadOnlyList<LayerStatistics> Layers, int Samples) CompleteEpoch(MlpNetwork network)
+    public (IReadOnlyList<LayerStatistics> Layers, int Samples) CompleteEpoch(DeepNetwork network)
     {
-        var names = Layers(network).Select(l => l.Name).ToArray();
+        var names = network.WatchedLayers.Select(l => l.Name).ToArray();
         if (sums is null || samples == 0)
             return (Array.Empty<LayerStatistics>(), 0);
         var result = names.Select((name, l) => new LayerStatistics(name,
@@ -89,14 +89,5 @@ internal sealed class GradientMonitor : ITrainingObserver
         sums = null;
         samples = 0;
         return (result, count);
-    }
-
-    /// <summary>The watched layers: each hidden block's main linear layer, then the head.</summary>
-    private static IEnumerable<(string Name, Linear Layer, HiddenBlock? Block)> Layers(MlpNetwork network)
-    {
-        var blocks = network.Blocks;
-        for (int i = 0; i < blocks.Count; i++)
-            yield return ($"block{i}", blocks[i].Linear, blocks[i]);
-        yield return ("head", network.Head, null);
     }
 }

@@ -1,30 +1,36 @@
 using MLStability.Networks;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MLStability;
 
-/// <summary>Applies <see cref="DeepNetworkOptions.Initialization"/> to every linear layer of a network.</summary>
+/// <summary>Applies <see cref="DeepNetworkOptions.Initialization"/> to every weight a network names.</summary>
 internal static class WeightInitializer
 {
-    public static void Apply(MlpNetwork network, DeepNetworkOptions options)
+    public static void Apply(DeepNetwork network, DeepNetworkOptions options)
     {
         if (options.Initialization == InitializationKind.Default)
             return; // Keep TorchSharp's own initialization: the baseline that the other kinds improve on.
-        double gain = Activations.Gain(options.Activation, options.LeakyReLUSlope);
+        double activationGain = Activations.Gain(options.Activation, options.LeakyReLUSlope);
         using var noGrad = torch.no_grad();
-        foreach (Linear layer in network.LinearLayers())
+        foreach (var (weight, bias, role, gain) in network.InitializedWeights())
         {
-            Initialize(layer.weight!, options.Initialization, gain);
-            layer.bias?.zero_();
+            if (role == WeightRole.Recurrent && options.Initialization != InitializationKind.StandardNormal)
+                InitializeRecurrent(weight);
+            else
+                Initialize(weight, options.Initialization, gain ?? activationGain);
+            bias?.zero_();
         }
     }
 
-    /// <summary>Fills a [fan_out, fan_in] weight matrix in place; gain applies to He and orthogonal.</summary>
+    /// <summary>
+    /// Fills a [fan_out, fan_in, kernel...] weight in place; gain applies to He and orthogonal. A convolution's fans
+    /// include its kernel's size, as in PyTorch.
+    /// </summary>
     public static void Initialize(Tensor weight, InitializationKind kind, double gain)
     {
-        long fanOut = weight.shape[0], fanIn = weight.shape[1];
+        long receptive = weight.shape.Skip(2).Aggregate(1L, (p, d) => p * d);
+        long fanOut = weight.shape[0] * receptive, fanIn = weight.shape[1] * receptive;
         switch (kind)
         {
             case InitializationKind.XavierUniform:
@@ -47,6 +53,20 @@ internal static class WeightInitializer
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "No formula for this initialization.");
+        }
+    }
+
+    /// <summary>
+    /// Orthogonal [H, H] blocks, one per gate, for a recurrent weight [gates x H, H]: every gate's recurrence then
+    /// preserves the state's norm at the start, the classic remedy for gradients that vanish or explode through time.
+    /// </summary>
+    private static void InitializeRecurrent(Tensor weight)
+    {
+        long hidden = weight.shape[1];
+        for (long start = 0; start < weight.shape[0]; start += hidden)
+        {
+            using var block = weight.narrow(0, start, hidden);
+            nn.init.orthogonal_(block);
         }
     }
 

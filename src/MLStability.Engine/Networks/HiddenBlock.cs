@@ -19,7 +19,6 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     private readonly Linear? projection;
     private readonly Parameter? branchScale;
     private readonly bool residual, preNorm;
-    private readonly NormalizationKind normalization;
     private readonly ActivationKind activationKind;
     private readonly float leakySlope;
 
@@ -28,31 +27,20 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         linear = nn.Linear(inputSize, outputSize);
         preNorm = options.PreNormalization;
         long normalized = preNorm ? inputSize : outputSize;
-        norm = options.Normalization switch
-        {
-            NormalizationKind.BatchNorm => nn.BatchNorm1d(normalized),
-            NormalizationKind.LayerNorm => nn.LayerNorm(normalized),
-            _ => null,
-        };
+        norm = Normalizations.Create(options.Normalization, normalized, options.NormalizationGroups, spatial: false);
         activation = Activations.Create(options.Activation, options.LeakyReLUSlope);
         dropout = options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
         residual = options.ResidualConnections;
-        normalization = options.Normalization;
         activationKind = options.Activation;
         leakySlope = options.LeakyReLUSlope;
+        Probe = new ActivationProbe(activationKind);
         projection = residual && inputSize != outputSize ? nn.Linear(inputSize, outputSize, hasBias: false) : null;
         branchScale = options.ReZero ? new Parameter(torch.zeros(1)) : null;
         RegisterComponents();
     }
 
-    /// <summary>When true, <see cref="forward"/> records statistics of the activation output (for diagnostics).</summary>
-    public bool CaptureActivations { get; set; }
-
-    /// <summary>
-    /// [mean, std, saturated fraction, dead fraction] of the last captured activation output; it lives in the
-    /// dispose scope of the step that computed it.
-    /// </summary>
-    public Tensor? LastActivationStatistics { get; private set; }
+    /// <summary>Records the activation output's statistics for diagnostics.</summary>
+    public ActivationProbe Probe { get; }
 
     /// <summary>The layer's main weight matrix (its gradient is what diagnostics watch).</summary>
     public Linear Linear => linear;
@@ -63,12 +51,7 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     /// <summary>Emits this block's inference graph (dropout is the identity at inference and emits nothing).</summary>
     public string ExportOnnx(OnnxGraphBuilder graph, string input)
     {
-        string Normalize(string value) => normalization switch
-        {
-            NormalizationKind.LayerNorm => OnnxLayers.LayerNorm(graph, (LayerNorm)norm!, value),
-            NormalizationKind.BatchNorm => OnnxLayers.BatchNorm(graph, (BatchNorm1d)norm!, value),
-            _ => value,
-        };
+        string Normalize(string value) => norm is null ? value : Normalizations.ExportOnnx(graph, norm, value, rank: 2);
         string output = OnnxLayers.Linear(graph, linear, preNorm ? Normalize(input) : input);
         if (!preNorm)
             output = Normalize(output);
@@ -80,29 +63,13 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         return graph.Node("Add", new[] { output, projection != null ? OnnxLayers.Linear(graph, projection, input) : input });
     }
 
-    /// <summary>Saturation applies to bounded activations, dead units to the ReLU family.</summary>
-    private Tensor ActivationStatistics(Tensor output)
-    {
-        using var noGrad = torch.no_grad();
-        Tensor y = output.detach();
-        var (std, mean) = torch.std_mean(y);
-        Tensor zero = torch.zeros_like(mean);
-        return activationKind switch
-        {
-            ActivationKind.Sigmoid => torch.stack(new[] { mean, std, (y - 0.5).abs_().gt(0.49).to_type(ScalarType.Float32).mean(), zero }),
-            ActivationKind.Tanh => torch.stack(new[] { mean, std, y.abs().gt(0.99).to_type(ScalarType.Float32).mean(), zero }),
-            _ => torch.stack(new[] { mean, std, zero, y.le(0).all(0).to_type(ScalarType.Float32).mean() }),
-        };
-    }
-
     public override Tensor forward(Tensor input)
     {
         Tensor output = linear.forward(preNorm && norm != null ? norm.forward(input) : input);
         if (!preNorm && norm != null)
             output = norm.forward(output);
         output = activation.forward(output);
-        if (CaptureActivations)
-            LastActivationStatistics = ActivationStatistics(output);
+        Probe.Record(output);
         if (dropout != null)
             output = dropout.forward(output);
         if (residual)

@@ -6,11 +6,12 @@ using static TorchSharp.torch;
 namespace MLStability.Networks;
 
 /// <summary>A multilayer perceptron of <see cref="HiddenBlock"/>s followed by a linear head producing logits.</summary>
-internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
+internal sealed class MlpNetwork : DeepNetwork
 {
     private readonly ModuleList<HiddenBlock> blocks = new();
     private readonly HiddenBlock[] blockArray; // the same blocks, for allocation-free access on every step
     private readonly Linear head;
+    private readonly WatchedLayer[] watched;
 
     public MlpNetwork(int inputSize, int outputSize, DeepNetworkOptions options) : base(nameof(MlpNetwork))
     {
@@ -23,6 +24,8 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
         head = nn.Linear(width, outputSize);
         blockArray = blocks.ToArray();
         RegisterComponents();
+        watched = blockArray.Select((b, i) => new WatchedLayer($"block{i}", b.Linear.weight!, b.Probe))
+            .Append(new WatchedLayer("head", head.weight!)).ToArray();
         WeightInitializer.Apply(this, options);
     }
 
@@ -31,6 +34,9 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
 
     /// <summary>The output layer.</summary>
     public Linear Head => head;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<WatchedLayer> WatchedLayers => watched;
 
     /// <summary>Every linear layer, in forward order: each block's linear (then its projection), then the head.</summary>
     public IEnumerable<Linear> LinearLayers()
@@ -45,7 +51,11 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
     }
 
     /// <inheritdoc/>
-    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    public override IEnumerable<InitializedWeight> InitializedWeights() =>
+        LinearLayers().Select(layer => new InitializedWeight(layer.weight!, layer.bias));
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input)
     {
         string hidden = input;
         foreach (HiddenBlock block in blocks)

@@ -60,13 +60,20 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>Adds a 1-D numeric initializer of any blittable element type and returns its name.</summary>
-    public string Initializer<T>(string prefix, T[] values, OnnxType type) where T : unmanaged
+    public string Initializer<T>(string prefix, T[] values, OnnxType type) where T : unmanaged =>
+        Initializer(prefix, values, type, new long[] { values.Length });
+
+    /// <summary>Adds a numeric initializer of the given shape (empty for a scalar) and returns its name.</summary>
+    public string Initializer<T>(string prefix, T[] values, OnnxType type, long[] dims) where T : unmanaged
     {
         string name = Name(prefix);
-        initializers.Add(w => w.PackedInts(1, new long[] { values.Length }).Int(2, (int)type).String(8, name)
+        initializers.Add(w => w.PackedInts(1, dims).Int(2, (int)type).String(8, name)
             .Bytes(9, MemoryMarshal.AsBytes(values.AsSpan())));
         return name;
     }
+
+    /// <summary>Adds a 1-D int64 initializer (shapes, axes, indices) and returns its name.</summary>
+    public string Int64s(string prefix, params long[] values) => Initializer(prefix, values, OnnxType.Int64);
 
     /// <summary>Adds a node with a single output and returns that output's name.</summary>
     public string Node(string opType, string[] nodeInputs, params OnnxAttribute[] attributes) =>
@@ -120,7 +127,7 @@ internal sealed class OnnxGraphBuilder
             })));
 }
 
-/// <summary>A node attribute (AttributeProto): an int, a float or a list of ints.</summary>
+/// <summary>A node attribute (AttributeProto): an int, a float, a list of ints or a string.</summary>
 internal sealed class OnnxAttribute
 {
     private readonly Action<ProtobufWriter> write;
@@ -134,4 +141,6 @@ internal sealed class OnnxAttribute
     public static OnnxAttribute Float(string name, float value) => new(w => w.String(1, name).Float(2, value).Int(20, 1));
 
     public static OnnxAttribute Ints(string name, params long[] values) => new(w => w.String(1, name).PackedInts(8, values).Int(20, 7));
+
+    public static OnnxAttribute String(string name, string value) => new(w => w.String(1, name).String(4, value).Int(20, 3));
 }

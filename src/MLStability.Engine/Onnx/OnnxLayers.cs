@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using MLStability.Networks;
 using static TorchSharp.torch;
 
 namespace MLStability.Onnx;
@@ -22,8 +23,8 @@ internal static class OnnxLayers
             new[] { input, graph.Initializer("ln_scale", Values(layer.weight!), layer.weight!.shape), graph.Initializer("ln_bias", Values(layer.bias!), layer.bias!.shape) },
             OnnxAttribute.Int("axis", -1), OnnxAttribute.Float("epsilon", 1e-5f));
 
-    /// <summary>Batch normalization with the running statistics, as at inference.</summary>
-    public static string BatchNorm(OnnxGraphBuilder graph, BatchNorm1d layer, string input) =>
+    /// <summary>Batch normalization with the running statistics, as at inference (channels on axis 1).</summary>
+    public static string BatchNorm(OnnxGraphBuilder graph, BatchNorm layer, string input) =>
         graph.Node("BatchNormalization",
             new[]
             {
@@ -34,6 +35,49 @@ internal static class OnnxLayers
                 graph.Initializer("bn_var", Values(layer.running_var!), layer.running_var!.shape),
             },
             OnnxAttribute.Float("epsilon", 1e-5f));
+
+    /// <summary>
+    /// Group normalization of [N, C, ...] (opset 17 has no GroupNormalization): the input reshaped to [N, G, -1] is
+    /// normalized by InstanceNormalization, reshaped back and scaled and shifted per channel.
+    /// </summary>
+    public static string GroupNorm(OnnxGraphBuilder graph, GroupNormalization layer, string input, int rank)
+    {
+        long groups = layer.Groups, channels = layer.Weight.shape[0];
+        string grouped = graph.Node("Reshape", new[] { input, graph.Int64s("groups_shape", 0, groups, -1) });
+        string normalized = graph.Node("InstanceNormalization",
+            new[] { grouped, graph.Initializer("ones", Enumerable.Repeat(1f, (int)groups).ToArray(), groups),
+                    graph.Initializer("zeros", new float[groups], groups) },
+            OnnxAttribute.Float("epsilon", (float)GroupNormalization.Epsilon));
+        string restored = graph.Node("Reshape", new[] { normalized, graph.Node("Shape", new[] { input }) });
+        long[] perChannel = new[] { channels }.Concat(Enumerable.Repeat(1L, rank - 2)).ToArray();
+        string scaled = graph.Node("Mul", new[] { restored, graph.Initializer("gn_scale", Values(layer.Weight), perChannel) });
+        return graph.Node("Add", new[] { scaled, graph.Initializer("gn_bias", Values(layer.Bias), perChannel) });
+    }
+
+    /// <summary>A square 2-D convolution with padding kernel / 2 on every side.</summary>
+    public static string Conv(OnnxGraphBuilder graph, Conv2d layer, long kernel, long stride, string input)
+    {
+        var weight = layer.weight!;
+        var inputs = new List<string> { input, graph.Initializer("conv_weight", Values(weight), weight.shape) };
+        if (layer.bias is Tensor bias)
+            inputs.Add(graph.Initializer("conv_bias", Values(bias), bias.shape));
+        long pad = kernel / 2;
+        return graph.Node("Conv", inputs.ToArray(), OnnxAttribute.Ints("kernel_shape", kernel, kernel),
+            OnnxAttribute.Ints("strides", stride, stride), OnnxAttribute.Ints("pads", pad, pad, pad, pad));
+    }
+
+    /// <summary>Reshapes to <paramref name="shape"/> (-1 infers one dimension, as in Tensor.view).</summary>
+    public static string Reshape(OnnxGraphBuilder graph, string input, params long[] shape) =>
+        graph.Node("Reshape", new[] { input, graph.Int64s("shape", shape) });
+
+    /// <summary>Element <paramref name="index"/> along axis 0, with that axis removed ([T, N, C] to [N, C]).</summary>
+    public static string Step(OnnxGraphBuilder graph, string input, long index) =>
+        graph.Node("Gather", new[] { input, graph.Initializer("step", new[] { index }, OnnxType.Int64, Array.Empty<long>()) },
+            OnnxAttribute.Int("axis", 0));
+
+    /// <summary>The range [start, end) along one axis.</summary>
+    public static string Slice(OnnxGraphBuilder graph, string input, long axis, long start, long end) =>
+        graph.Node("Slice", new[] { input, graph.Int64s("starts", start), graph.Int64s("ends", end), graph.Int64s("axes", axis) });
 
     public static string Activation(OnnxGraphBuilder graph, ActivationKind kind, float leakySlope, string input) => kind switch
     {
@@ -61,7 +105,8 @@ internal static class OnnxLayers
     public static string Constant(OnnxGraphBuilder graph, string prefix, Tensor tensor) =>
         graph.Initializer(prefix, Values(tensor), tensor.shape);
 
-    private static float[] Values(Tensor tensor)
+    /// <summary>A tensor's current values, row-major, on the host.</summary>
+    public static float[] Values(Tensor tensor)
     {
         using var noGrad = torch.no_grad();
         using var cpu = tensor.detach().cpu().contiguous();

@@ -8,10 +8,64 @@ namespace MLStability;
 /// </summary>
 public class DeepNetworkOptions
 {
-    /// <summary>Number of hidden layers. Default 4; valid range [0, 10000] (0 gives a linear softmax model).</summary>
+    /// <summary>
+    /// The network family: an MLP over the feature vector, a convolutional ResNet over images, or a recurrent network
+    /// over sequences. Default <see cref="NetworkKind.Mlp"/>. ResNet and Recurrent need <see cref="InputShape"/>.
+    /// </summary>
+    public NetworkKind Network { get; set; } = NetworkKind.Mlp;
+
+    /// <summary>
+    /// How the flat feature vector is laid out: [C, H, W] for a <see cref="NetworkKind.ResNet"/> (channel-major, the
+    /// CHW order of ML.NET's ExtractPixels), [T, F] for a <see cref="NetworkKind.Recurrent"/> network (T steps of F
+    /// features, step-major). The product must equal the feature vector's size. Default null; required for ResNet
+    /// and Recurrent, optional (checked, then unused) for Mlp.
+    /// </summary>
+    public int[]? InputShape { get; set; }
+
+    /// <summary>
+    /// ResNet: the channels of each stage, first to last; every stage after the first halves the image with a
+    /// stride-2 block whose shortcut is a 1x1 projection. The stem maps the input to the first stage's channels.
+    /// Default [16, 32, 64]; 1 to 8 stages of 1 to 4096 channels.
+    /// </summary>
+    public int[] ResNetChannels { get; set; } = { 16, 32, 64 };
+
+    /// <summary>ResNet: basic residual blocks (two 3x3 convolutions each) per stage. Default 1; valid range [1, 1000].</summary>
+    public int ResNetBlocksPerStage { get; set; } = 1;
+
+    /// <summary>
+    /// ResNet: starts the scale of the last normalization in each residual block at 0 (Goyal et al.), so every block
+    /// starts as its shortcut. Needs <see cref="ResidualConnections"/> and a <see cref="Normalization"/>. Default false.
+    /// </summary>
+    public bool ZeroInitLastNormalization { get; set; }
+
+    /// <summary>
+    /// Channels are split into this many groups by <see cref="NormalizationKind.GroupNorm"/>; it must divide every
+    /// normalized width. Default 8; valid range [1, 4096].
+    /// </summary>
+    public int NormalizationGroups { get; set; } = 8;
+
+    /// <summary>
+    /// Recurrent: the cell of every layer. Default <see cref="RecurrentCellKind.LSTM"/>. The cells' gate nonlinearities
+    /// are fixed (sigmoid and tanh), so <see cref="Activation"/> does not apply to Recurrent networks.
+    /// </summary>
+    public RecurrentCellKind RecurrentCell { get; set; } = RecurrentCellKind.LSTM;
+
+    /// <summary>Recurrent: stacked recurrent layers. Default 1; valid range [1, 100].</summary>
+    public int RecurrentLayers { get; set; } = 1;
+
+    /// <summary>Recurrent: the state size of each layer (per direction). Default 128; valid range [1, 65536].</summary>
+    public int RecurrentHiddenSize { get; set; } = 128;
+
+    /// <summary>Recurrent: runs every layer forwards and backwards and concatenates both outputs. Default false.</summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>Recurrent: how the output sequence becomes the head's input. Default <see cref="SequencePoolingKind.Last"/>.</summary>
+    public SequencePoolingKind SequencePooling { get; set; } = SequencePoolingKind.Last;
+
+    /// <summary>Number of hidden layers of an MLP. Default 4; valid range [0, 10000] (0 gives a linear softmax model).</summary>
     public int HiddenLayers { get; set; } = 4;
 
-    /// <summary>Width of every hidden layer. Default 256; valid range [1, 65536].</summary>
+    /// <summary>Width of every hidden layer of an MLP. Default 256; valid range [1, 65536].</summary>
     public int HiddenSize { get; set; } = 256;
 
     /// <summary>
@@ -20,7 +74,7 @@ public class DeepNetworkOptions
     /// </summary>
     public int[]? HiddenLayerSizes { get; set; }
 
-    /// <summary>Nonlinearity after each hidden layer. Default <see cref="ActivationKind.ReLU"/>.</summary>
+    /// <summary>Nonlinearity after each hidden layer (MLP) or convolution (ResNet). Default <see cref="ActivationKind.ReLU"/>.</summary>
     public ActivationKind Activation { get; set; } = ActivationKind.ReLU;
 
     /// <summary>Negative slope of <see cref="ActivationKind.LeakyReLU"/> (also used for its He gain). Default 0.01; valid range [0, 1).</summary>
@@ -28,13 +82,16 @@ public class DeepNetworkOptions
 
     /// <summary>
     /// Adds each hidden layer's input to its output (y = f(x) + x), giving gradients an identity path through depth.
-    /// Where the width changes (the first layer) the shortcut is a learned linear projection. Default true.
+    /// Where the width changes (the first layer) the shortcut is a learned linear projection. In a ResNet it is each
+    /// block's shortcut (false gives the "plain" CNN of the ResNet paper); in a Recurrent network it spans each layer
+    /// whose input and output widths match. Default true.
     /// </summary>
     public bool ResidualConnections { get; set; } = true;
 
     /// <summary>
     /// Moves normalization to the input of each hidden layer's branch (pre-norm: y = x + f(Norm(x)), as in modern
-    /// very deep networks) instead of its pre-activation. Needs a <see cref="Normalization"/> to matter. Default false.
+    /// very deep networks) instead of its pre-activation; in a ResNet it gives pre-activation blocks (He et al. 2016,
+    /// norm-activation-convolution). Needs a <see cref="Normalization"/> to matter. Default false.
     /// </summary>
     public bool PreNormalization { get; set; }
 
@@ -44,13 +101,23 @@ public class DeepNetworkOptions
     /// </summary>
     public bool ReZero { get; set; }
 
-    /// <summary>Normalization of each hidden layer's pre-activation. Default <see cref="NormalizationKind.LayerNorm"/>.</summary>
+    /// <summary>
+    /// Normalization of each hidden layer's pre-activation (MLP), of each convolution's output (ResNet), or of each
+    /// recurrent layer's output sequence (Recurrent). Default <see cref="NormalizationKind.LayerNorm"/>.
+    /// </summary>
     public NormalizationKind Normalization { get; set; } = NormalizationKind.LayerNorm;
 
-    /// <summary>Weight initialization of every linear layer. Default <see cref="InitializationKind.HeNormal"/>.</summary>
+    /// <summary>
+    /// Weight initialization of every linear and convolution layer and of recurrent input weights; recurrent
+    /// (hidden-to-hidden) weights start orthogonal, gate by gate, for every kind except Default and StandardNormal.
+    /// Default <see cref="InitializationKind.HeNormal"/>.
+    /// </summary>
     public InitializationKind Initialization { get; set; } = InitializationKind.HeNormal;
 
-    /// <summary>Dropout probability after each hidden activation (training only). Default 0.1; valid range [0, 1).</summary>
+    /// <summary>
+    /// Dropout probability (training only) after each hidden activation (MLP), after each recurrent layer (Recurrent),
+    /// or before the head (ResNet). Default 0.1; valid range [0, 1).
+    /// </summary>
     public float Dropout { get; set; } = 0.1f;
 
     /// <summary>How gradients are bounded before each optimizer step. Default <see cref="GradientClippingKind.GlobalNorm"/>.</summary>
@@ -224,5 +291,52 @@ public class DeepNetworkOptions
         if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory))
             throw new ArgumentException($"{owner}.{nameof(CheckpointDirectory)} must be null or a directory path.", nameof(CheckpointDirectory));
         DeviceSelector.ValidateSyntax(owner, Device);
+        ValidateArchitecture(owner);
+    }
+
+    private void ValidateArchitecture(string owner)
+    {
+        OptionChecks.Defined(owner, nameof(Network), Network);
+        OptionChecks.InRange(owner, nameof(ResNetChannels) + ".Length", ResNetChannels?.Length ?? 0, 1, 8);
+        for (int i = 0; i < ResNetChannels!.Length; i++)
+            OptionChecks.InRange(owner, $"{nameof(ResNetChannels)}[{i}]", ResNetChannels[i], 1, 4096);
+        OptionChecks.InRange(owner, nameof(ResNetBlocksPerStage), ResNetBlocksPerStage, 1, 1000);
+        OptionChecks.InRange(owner, nameof(NormalizationGroups), NormalizationGroups, 1, 4096);
+        OptionChecks.Defined(owner, nameof(RecurrentCell), RecurrentCell);
+        OptionChecks.InRange(owner, nameof(RecurrentLayers), RecurrentLayers, 1, 100);
+        OptionChecks.InRange(owner, nameof(RecurrentHiddenSize), RecurrentHiddenSize, 1, 65_536);
+        OptionChecks.Defined(owner, nameof(SequencePooling), SequencePooling);
+        if (InputShape is int[] shape)
+            for (int i = 0; i < shape.Length; i++)
+                OptionChecks.InRange(owner, $"{nameof(InputShape)}[{i}]", shape[i], 1, int.MaxValue);
+        int expectedRank = Network switch { NetworkKind.ResNet => 3, NetworkKind.Recurrent => 2, _ => 0 };
+        if (expectedRank > 0 && InputShape?.Length != expectedRank)
+            throw new ArgumentException(
+                $"{owner}.{nameof(InputShape)} must be {(expectedRank == 3 ? "[C, H, W] (channels, height, width)" : "[T, F] (steps, features per step)")} " +
+                $"for {nameof(Network)} = {Network}; got {(InputShape is null ? "null" : "[" + string.Join(", ", InputShape) + "]")}.", nameof(InputShape));
+        if (ZeroInitLastNormalization && (!ResidualConnections || Normalization == NormalizationKind.None))
+            throw new ArgumentException(
+                $"{owner}.{nameof(ZeroInitLastNormalization)} starts each residual branch at zero: it needs " +
+                $"{nameof(ResidualConnections)} = true and a {nameof(Normalization)} other than None.", nameof(ZeroInitLastNormalization));
+        if (Network == NetworkKind.Recurrent && Normalization is NormalizationKind.BatchNorm or NormalizationKind.GroupNorm)
+            throw new ArgumentException(
+                $"{owner}.{nameof(Normalization)} = {Normalization} is not available for recurrent networks: use LayerNorm or None.", nameof(Normalization));
+    }
+
+    /// <summary>
+    /// Checks <see cref="InputShape"/> against the number of features the data has; throws an <see cref="ArgumentException"/>
+    /// that names both when they do not match.
+    /// </summary>
+    /// <param name="featureCount">The size of the feature vector.</param>
+    /// <param name="featureColumn">The feature column's name, for the message.</param>
+    public void ValidateInputShape(int featureCount, string featureColumn = "Features")
+    {
+        if (InputShape is not int[] shape)
+            return;
+        long product = shape.Aggregate(1L, (p, d) => p * d);
+        if (product != featureCount)
+            throw new ArgumentException(
+                $"{nameof(InputShape)} [{string.Join(", ", shape)}] holds {product} values, but the feature column " +
+                $"'{featureColumn}' is a vector of {featureCount} values.", nameof(InputShape));
     }
 }

@@ -10,14 +10,14 @@ namespace MLStability;
 internal interface ITrainingObserver
 {
     /// <summary>Before the forward pass of a step.</summary>
-    void OnStepStart(MlpNetwork network, long step) { }
+    void OnStepStart(DeepNetwork network, long step) { }
 
     /// <summary>After backward and before clipping and the optimizer step; gradients are raw.</summary>
-    void OnGradientsComputed(MlpNetwork network, long step) { }
+    void OnGradientsComputed(DeepNetwork network, long step) { }
 
     /// <summary>After the optimizer step (not called for skipped or rolled-back steps).</summary>
-    void OnStepEnd(MlpNetwork network, long step) { }
+    void OnStepEnd(DeepNetwork network, long step) { }
 
     /// <summary>After each epoch, once its progress is known.</summary>
-    void OnEpochEnd(MlpNetwork network, EpochProgress progress) { }
+    void OnEpochEnd(DeepNetwork network, EpochProgress progress) { }
 }

@@ -18,7 +18,7 @@ internal sealed class InstabilityGuard : IDisposable
     private const float RollbackClippingThreshold = 1f;
 
     private readonly DeepNetworkOptions options;
-    private readonly MlpNetwork network;
+    private readonly DeepNetwork network;
     private readonly ParameterOptimizer optimizer;
     private readonly List<InstabilityEvent> events = new();
     private ModuleState? weights;
@@ -28,7 +28,7 @@ internal sealed class InstabilityGuard : IDisposable
     private long acceptedSteps;
     private int recoveries;
 
-    public InstabilityGuard(DeepNetworkOptions options, MlpNetwork network, ParameterOptimizer optimizer)
+    public InstabilityGuard(DeepNetworkOptions options, DeepNetwork network, ParameterOptimizer optimizer)
     {
         this.options = options;
         this.network = network;

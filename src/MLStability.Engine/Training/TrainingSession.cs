@@ -15,7 +15,7 @@ internal sealed class TrainingSession : IDisposable
     private const int EvaluationBatchSize = 4096;
 
     private readonly DeepNetworkOptions options;
-    private readonly MlpNetwork network;
+    private readonly DeepNetwork network;
     private readonly torch.Device device;
     private readonly DeviceTensors train;
     private readonly DeviceTensors? validation;
@@ -31,18 +31,20 @@ internal sealed class TrainingSession : IDisposable
     private readonly int batchSize;
     private readonly long stepsPerEpoch;
     private readonly Lazy<string> fingerprint;
+    private readonly TrainingObjective objective;
     private int epoch = 1;
     private long step;
     private bool stopped;
 
-    public TrainingSession(DeepNetworkOptions options, MlpNetwork network, torch.Device device, ClassificationData train,
-        ClassificationData? validation, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers)
+    public TrainingSession(DeepNetworkOptions options, DeepNetwork network, torch.Device device, SupervisedData train,
+        SupervisedData? validation, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers)
     {
         this.options = options;
         this.network = network;
         this.device = device;
         this.log = log;
         this.observers = observers;
+        objective = train.Objective;
         this.train = DeviceTensors.Create(train, device);
         this.validation = validation != null ? DeviceTensors.Create(validation, device) : null;
         shuffler = new torch.Generator((ulong)seed);
@@ -133,8 +135,7 @@ internal sealed class TrainingSession : IDisposable
         foreach (var observer in stepObservers)
             observer.OnStepStart(network, step);
         optimizer.ZeroGrad();
-        Tensor loss = nn.functional.cross_entropy(network.forward(train.Features.index_select(0, rows)),
-            train.Labels.index_select(0, rows));
+        Tensor loss = objective.Loss(network.forward(train.Features.index_select(0, rows)), train.Targets.index_select(0, rows));
         double lossValue = loss.item<float>();
         if (guard.CheckLoss(lossValue) is InstabilityKind lossProblem)
             return Drop(lossProblem, lossValue, double.NaN);
@@ -237,16 +238,16 @@ internal sealed class TrainingSession : IDisposable
     }
 
     /// <summary>What a checkpoint must match to be resumed: the network shape, the training rows and the seed.</summary>
-    private static string Fingerprint(DeepNetworkOptions options, MlpNetwork network, ClassificationData train,
-        ClassificationData? validation, int seed)
+    private static string Fingerprint(DeepNetworkOptions options, DeepNetwork network, SupervisedData train,
+        SupervisedData? validation, int seed)
     {
         double featureSum = 0;
         foreach (float value in train.Features)
             featureSum += value;
-        long labelSum = train.Labels.Sum(l => (long)l);
+        double targetSum = train.TargetChecksum();
         string shapes = string.Join(";", network.state_dict().Select(e => $"{e.Key}:{string.Join("x", e.Value.shape)}"));
-        return $"net[{shapes}] act={options.Activation} opt={options.Optimizer} epochs={options.Epochs} batch={options.BatchSize} " +
-               $"rows={train.Rows}+{validation?.Rows ?? 0} features={featureSum:R} labels={labelSum} seed={seed}";
+        return $"net[{shapes}] kind={options.Network} act={options.Activation} opt={options.Optimizer} epochs={options.Epochs} batch={options.BatchSize} " +
+               $"rows={train.Rows}+{validation?.Rows ?? 0} features={featureSum:R} targets={targetSum:R} seed={seed}";
     }
 
     private double? Drop(InstabilityKind kind, double loss, double gradientNorm)
@@ -278,17 +279,22 @@ internal sealed class TrainingSession : IDisposable
         using var noGrad = torch.no_grad();
         double lossSum = 0;
         long correct = 0;
+        bool hasAccuracy = false;
         for (long start = 0; start < data.Rows; start += EvaluationBatchSize)
         {
             using var scope = torch.NewDisposeScope();
             long count = Math.Min(EvaluationBatchSize, data.Rows - start);
             Tensor logits = network.forward(data.Features.narrow(0, start, count));
-            Tensor labels = data.Labels.narrow(0, start, count);
-            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
-            correct += logits.argmax(1).eq(labels).sum().item<long>();
+            Tensor targets = data.Targets.narrow(0, start, count);
+            lossSum += objective.Loss(logits, targets, nn.Reduction.Sum).item<float>();
+            if (objective.Correct(logits, targets) is Tensor right)
+            {
+                correct += right.item<long>();
+                hasAccuracy = true;
+            }
         }
         network.train();
-        return (lossSum / data.Rows, (double)correct / data.Rows);
+        return (lossSum / data.Rows, hasAccuracy ? (double)correct / data.Rows : null);
     }
 
     public void Dispose()

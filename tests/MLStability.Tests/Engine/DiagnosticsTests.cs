@@ -41,7 +41,7 @@ public sealed class DiagnosticsTests
 
     private static TrainingReport Train(DeepNetworkOptions options)
     {
-        using var model = new ClassifierTrainer(options, seed: 1).Train(Data());
+        using var model = new NetworkTrainer(options, seed: 1).Train(Data());
         return model.Report;
     }
 
@@ -113,8 +113,8 @@ public sealed class DiagnosticsTests
         succeeding.Optimizer = OptimizerKind.Momentum;
         succeeding.Epochs = 1;
 
-        long success = Growth(() => { using var model = new ClassifierTrainer(succeeding, seed: 1).Train(Data()); });
-        long failure = Growth(() => Assert.Throws<TrainingDivergedException>(() => new ClassifierTrainer(failing, seed: 1).Train(Data())));
+        long success = Growth(() => { using var model = new NetworkTrainer(succeeding, seed: 1).Train(Data()); });
+        long failure = Growth(() => Assert.Throws<TrainingDivergedException>(() => new NetworkTrainer(failing, seed: 1).Train(Data())));
         Assert.IsTrue(failure <= success, $"a failed fit left {failure} tensors, a successful one {success}");
     }
 
@@ -123,7 +123,7 @@ public sealed class DiagnosticsTests
     {
         var options = Exploding();
         options.OnInstability = InstabilityPolicy.Rollback;
-        using var model = new ClassifierTrainer(options, seed: 1).Train(Data());
+        using var model = new NetworkTrainer(options, seed: 1).Train(Data());
         var report = model.Report;
         Assert.IsTrue(report.Completed);
         Assert.IsTrue(report.Events.Count >= 1 && report.Events.All(e => e.Action == InstabilityPolicy.Rollback));
@@ -137,7 +137,7 @@ public sealed class DiagnosticsTests
     {
         var options = Exploding();
         options.RollbackLearningRateFactor = 0.25f;
-        using var model = new ClassifierTrainer(options, seed: 1).Train(Data());
+        using var model = new NetworkTrainer(options, seed: 1).Train(Data());
         int rollbacks = model.Report.Events.Count(e => e.Action == InstabilityPolicy.Rollback);
         Assert.IsTrue(rollbacks >= 1);
         Assert.AreEqual(0.1 * Math.Pow(0.25, rollbacks), model.History[^1].LearningRate, 1e-9);
@@ -161,11 +161,11 @@ public sealed class DiagnosticsTests
     {
         var options = PlainSigmoid(3);
         options.DiagnosticsInterval = 0;
-        using var off = new ClassifierTrainer(options, seed: 2).Train(Data());
+        using var off = new NetworkTrainer(options, seed: 2).Train(Data());
         options.DiagnosticsInterval = 1;
-        using var every = new ClassifierTrainer(options, seed: 2).Train(Data());
+        using var every = new NetworkTrainer(options, seed: 2).Train(Data());
         options.DiagnosticsInterval = 5;
-        using var sparse = new ClassifierTrainer(options, seed: 2).Train(Data());
+        using var sparse = new NetworkTrainer(options, seed: 2).Train(Data());
         Assert.IsTrue(Weights(off).SequenceEqual(Weights(every)), "monitoring must not change the model");
         Assert.AreEqual(0, off.Report.Epochs[0].Layers.Count);
         Assert.AreEqual(10, every.Report.Epochs[0].SampledSteps, "320 rows / 32 = 10 steps, all sampled");

@@ -29,7 +29,7 @@ public sealed class TrainingLoopTests
     [TestMethod]
     public void TorchSharpLoadsAndTrainsInTheTestHost()
     {
-        using var model = new ClassifierTrainer(Small(), seed: 1).Train(Data());
+        using var model = new NetworkTrainer(Small(), seed: 1).Train(Data());
         Assert.IsTrue(model.History[^1].TrainingLoss < model.History[0].TrainingLoss * 0.8,
             $"loss {model.History[0].TrainingLoss:F3} -> {model.History[^1].TrainingLoss:F3}");
     }
@@ -41,7 +41,7 @@ public sealed class TrainingLoopTests
         var options = Small();
         options.Epochs = 6;
         options.ValidationFraction = 0.2f;
-        using var model = new ClassifierTrainer(options, seed: 1, observers: new[] { counter }).Train(Data());
+        using var model = new NetworkTrainer(options, seed: 1, observers: new[] { counter }).Train(Data());
         Assert.AreEqual(6, counter.Counts.Count);
         Assert.IsTrue(counter.Counts.Skip(1).All(c => c == counter.Counts[1]),
             "live tensors per epoch: " + string.Join(", ", counter.Counts));
@@ -52,9 +52,9 @@ public sealed class TrainingLoopTests
     {
         var options = Small();
         options.Dropout = 0.3f;
-        using var first = new ClassifierTrainer(options, seed: 5).Train(Data());
-        using var second = new ClassifierTrainer(options, seed: 5).Train(Data());
-        using var other = new ClassifierTrainer(options, seed: 6).Train(Data());
+        using var first = new NetworkTrainer(options, seed: 5).Train(Data());
+        using var second = new NetworkTrainer(options, seed: 5).Train(Data());
+        using var other = new NetworkTrainer(options, seed: 6).Train(Data());
         Assert.IsTrue(Weights(first).SequenceEqual(Weights(second)));
         Assert.IsFalse(Weights(first).SequenceEqual(Weights(other)));
     }
@@ -70,7 +70,7 @@ public sealed class TrainingLoopTests
         options.EarlyStoppingPatience = 2;
         options.LearningRateSchedule = LearningRateScheduleKind.Constant;
         options.LearningRate = 0.01f;
-        using var model = new ClassifierTrainer(options, seed: 1).Train(Data(rows: 200, randomLabels: true));
+        using var model = new NetworkTrainer(options, seed: 1).Train(Data(rows: 200, randomLabels: true));
         Assert.IsTrue(model.History.Count < 40, $"ran {model.History.Count} epochs");
         var best = model.History.MinBy(h => h.ValidationLoss)!;
         Assert.AreEqual(model.History.Count - 2, best.Epoch, "stops 'patience' epochs after the best one");
@@ -84,7 +84,7 @@ public sealed class TrainingLoopTests
         options.ValidationFraction = 0.25f;
         options.Progress = new SynchronousProgress<EpochProgress>(reports.Add);
         var log = new List<string>();
-        using var model = new ClassifierTrainer(options, seed: 1, log.Add).Train(Data());
+        using var model = new NetworkTrainer(options, seed: 1, log.Add).Train(Data());
         Assert.AreEqual(4, reports.Count);
         Assert.IsTrue(reports.All(r => r.ValidationAccuracy is > 0.5 and <= 1 && r.Seconds >= 0 && r.LearningRate > 0 || r.Epoch == 4));
         Assert.AreEqual(10L * 4, reports[^1].Steps, "300 training rows in batches of 32: 10 steps per epoch");
@@ -105,7 +105,7 @@ public sealed class TrainingLoopTests
         options.WarmupSteps = 0;
         options.HiddenLayers = 6;
         options.OnInstability = InstabilityPolicy.Stop;
-        var error = Assert.Throws<TrainingDivergedException>(() => new ClassifierTrainer(options, seed: 1).Train(Data(scale: 1000)));
+        var error = Assert.Throws<TrainingDivergedException>(() => new NetworkTrainer(options, seed: 1).Train(Data(scale: 1000)));
         StringAssert.Contains(error.Message, "GradientClipping");
     }
 
@@ -116,7 +116,7 @@ public sealed class TrainingLoopTests
     {
         public List<long> Counts { get; } = new();
 
-        public void OnEpochEnd(MlpNetwork network, EpochProgress progress)
+        public void OnEpochEnd(DeepNetwork network, EpochProgress progress)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();

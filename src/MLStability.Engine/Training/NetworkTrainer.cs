@@ -5,11 +5,11 @@ using static TorchSharp.torch;
 namespace MLStability;
 
 /// <summary>
-/// Trains classifiers: validates the options, resolves the device, seeds every generator, splits off the validation
-/// rows, builds the network and runs a <see cref="TrainingSession"/> (mini-batch cross-entropy with the clipping,
-/// optimizer, schedule, recovery and diagnostics that the options name).
+/// Trains networks: validates the options, resolves the device, seeds every generator, splits off the validation
+/// rows, builds the network that the options name and runs a <see cref="TrainingSession"/> (mini-batches of the data's
+/// objective with the clipping, optimizer, schedule, recovery and diagnostics that the options name).
 /// </summary>
-internal sealed class ClassifierTrainer
+internal sealed class NetworkTrainer
 {
     private readonly DeepNetworkOptions options;
     private readonly int seed;
@@ -20,7 +20,7 @@ internal sealed class ClassifierTrainer
     /// <param name="seed">Seeds initialization, shuffling, dropout and the validation split.</param>
     /// <param name="log">Receives one line per epoch and notable events.</param>
     /// <param name="observers">Hooks called by the loop.</param>
-    public ClassifierTrainer(DeepNetworkOptions options, int seed, Action<string>? log = null,
+    public NetworkTrainer(DeepNetworkOptions options, int seed, Action<string>? log = null,
         IReadOnlyList<ITrainingObserver>? observers = null)
     {
         options.Validate();
@@ -30,30 +30,43 @@ internal sealed class ClassifierTrainer
         this.observers = observers ?? Array.Empty<ITrainingObserver>();
     }
 
-    /// <summary>Trains a network on <paramref name="data"/> and returns it ready for inference.</summary>
+    /// <summary>Trains a classifier (cross-entropy) and returns it ready for inference.</summary>
     public TrainedClassifier Train(ClassificationData data)
+    {
+        var (network, device, report) = Fit(data);
+        return new TrainedClassifier(network, device, data.FeatureCount, data.ClassCount, report);
+    }
+
+    /// <summary>Trains a regressor (the data's objective, mean squared error by default) and returns it ready for inference.</summary>
+    public TrainedNetwork Train(RegressionData data)
+    {
+        var (network, device, report) = Fit(data);
+        return new TrainedNetwork(network, device, data.FeatureCount, data.OutputCount, report);
+    }
+
+    private (DeepNetwork Network, torch.Device Device, TrainingReport Report) Fit(SupervisedData data)
     {
         if (data.Rows == 0)
             throw new ArgumentException("The training data has no rows.", nameof(data));
+        options.ValidateInputShape(data.FeatureCount);
         lock (TorchRuntime.TrainingLock)
         {
             torch.Device device = DeviceSelector.Resolve(options.Device);
             TorchRuntime.Seed(seed, device);
             var (train, validation) = Split(data);
-            log?.Invoke($"Training an MLP with hidden layers [{string.Join(", ", options.ResolveHiddenLayerSizes())}] on {train.Rows} rows " +
+            log?.Invoke($"Training {NetworkFactory.Describe(options)} on {train.Rows} rows " +
                         $"({validation?.Rows ?? 0} held out for validation), {data.FeatureCount} features, " +
-                        $"{data.ClassCount} classes, on {device}.");
+                        $"{data.OutputCount} outputs, on {device}.");
 
-            var network = new MlpNetwork(data.FeatureCount, data.ClassCount, options);
+            var network = NetworkFactory.Create(data.FeatureCount, data.OutputCount, options);
             network.to(device);
             try
             {
                 using var session = new TrainingSession(options, network, device, train, validation, seed, log, observers);
                 var report = session.Run();
                 network.eval();
-                foreach (var block in network.Blocks)
-                    block.CaptureActivations = false;
-                return new TrainedClassifier(network, device, data.FeatureCount, data.ClassCount, report);
+                network.CaptureActivations(false);
+                return (network, device, report);
             }
             catch
             {
@@ -63,7 +76,7 @@ internal sealed class ClassifierTrainer
         }
     }
 
-    private (ClassificationData Train, ClassificationData? Validation) Split(ClassificationData data)
+    private (SupervisedData Train, SupervisedData? Validation) Split(SupervisedData data)
     {
         int validationRows = (int)Math.Round(data.Rows * (double)options.ValidationFraction);
         if (validationRows == 0)

@@ -1,0 +1,38 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLStability.Networks;
+
+/// <summary>
+/// Records statistics of an activation's output on the steps diagnostics sample: [mean, std, saturated fraction,
+/// dead fraction]. Saturation applies to bounded activations (sigmoid, tanh), dead units to the ReLU family.
+/// </summary>
+internal sealed class ActivationProbe
+{
+    private readonly ActivationKind kind;
+
+    public ActivationProbe(ActivationKind kind) => this.kind = kind;
+
+    /// <summary>When true, <see cref="Record"/> computes statistics; otherwise it costs nothing.</summary>
+    public bool Capture { get; set; }
+
+    /// <summary>The last recorded statistics; they live in the dispose scope of the step that computed them.</summary>
+    public Tensor? LastStatistics { get; private set; }
+
+    /// <summary>Records <paramref name="output"/> when capturing. A unit is dead when it is not positive for any row.</summary>
+    public void Record(Tensor output)
+    {
+        if (!Capture)
+            return;
+        using var noGrad = torch.no_grad();
+        Tensor y = output.detach();
+        var (std, mean) = torch.std_mean(y);
+        Tensor zero = torch.zeros_like(mean);
+        LastStatistics = kind switch
+        {
+            ActivationKind.Sigmoid => torch.stack(new[] { mean, std, (y - 0.5).abs_().gt(0.49).to_type(ScalarType.Float32).mean(), zero }),
+            ActivationKind.Tanh => torch.stack(new[] { mean, std, y.abs().gt(0.99).to_type(ScalarType.Float32).mean(), zero }),
+            _ => torch.stack(new[] { mean, std, zero, y.le(0).all(0).to_type(ScalarType.Float32).mean() }),
+        };
+    }
+}

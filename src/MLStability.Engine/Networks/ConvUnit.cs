@@ -1,0 +1,52 @@
+using MLStability.Onnx;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLStability.Networks;
+
+/// <summary>
+/// A square convolution with "same" padding and its optional normalization, as one unit of a ResNet. The
+/// convolution has no bias when a normalization follows it (the normalization's shift replaces it).
+/// </summary>
+internal sealed class ConvUnit : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv;
+    private readonly nn.Module<Tensor, Tensor>? norm;
+    private readonly long kernel, stride;
+
+    /// <param name="name">Module name.</param>
+    /// <param name="inputChannels">Channels in.</param>
+    /// <param name="outputChannels">Channels out.</param>
+    /// <param name="kernel">Kernel size (odd).</param>
+    /// <param name="stride">1, or 2 to halve the image.</param>
+    /// <param name="normalization">The normalization after the convolution, or None.</param>
+    /// <param name="normalizedChannels">Channels the normalization sees: the output's, or the input's for pre-norm.</param>
+    /// <param name="groups">Groups of <see cref="NormalizationKind.GroupNorm"/>.</param>
+    public ConvUnit(string name, long inputChannels, long outputChannels, long kernel, long stride,
+        NormalizationKind normalization, long normalizedChannels, int groups) : base(name)
+    {
+        this.kernel = kernel;
+        this.stride = stride;
+        norm = Normalizations.Create(normalization, normalizedChannels, groups, spatial: true);
+        conv = nn.Conv2d(inputChannels, outputChannels, kernel, stride: stride, padding: kernel / 2,
+            bias: normalization == NormalizationKind.None);
+        RegisterComponents();
+    }
+
+    public Conv2d Conv => conv;
+
+    public nn.Module<Tensor, Tensor>? Norm => norm;
+
+    /// <summary>Convolution, then normalization.</summary>
+    public override Tensor forward(Tensor input) => Normalize(Convolve(input));
+
+    public Tensor Convolve(Tensor input) => conv.forward(input);
+
+    public Tensor Normalize(Tensor input) => norm?.forward(input) ?? input;
+
+    public string ExportConvolve(OnnxGraphBuilder graph, string input) => OnnxLayers.Conv(graph, conv, kernel, stride, input);
+
+    public string ExportNormalize(OnnxGraphBuilder graph, string input) =>
+        norm is null ? input : Normalizations.ExportOnnx(graph, norm, input, rank: 4);
+}

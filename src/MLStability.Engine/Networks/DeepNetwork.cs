@@ -1,0 +1,56 @@
+using MLStability.Onnx;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLStability.Networks;
+
+/// <summary>
+/// What the training engine needs from any network it trains: the forward pass (flat features [N, D] to outputs
+/// [N, K]), the layers whose gradients diagnostics watch, the weights that initialization fills, and an ONNX form.
+/// The loop, optimizers, recovery, checkpoints and diagnostics work on this type only, so every network kind gets
+/// every stability technique.
+/// </summary>
+internal abstract class DeepNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
+{
+    protected DeepNetwork(string name) : base(name)
+    {
+    }
+
+    /// <summary>The watched layers, input to output; the last is the head.</summary>
+    public abstract IReadOnlyList<WatchedLayer> WatchedLayers { get; }
+
+    /// <summary>Every weight that <see cref="DeepNetworkOptions.Initialization"/> fills, with its bias.</summary>
+    public abstract IEnumerable<InitializedWeight> InitializedWeights();
+
+    /// <inheritdoc/>
+    public abstract string ExportOnnx(OnnxGraphBuilder graph, string input);
+
+    /// <summary>Switches activation statistics on or off for every watched layer that records them.</summary>
+    public void CaptureActivations(bool capture)
+    {
+        foreach (var layer in WatchedLayers)
+        {
+            if (layer.Probe != null)
+                layer.Probe.Capture = capture;
+        }
+    }
+}
+
+/// <summary>A layer whose gradient, weight and update statistics the diagnostics report.</summary>
+/// <param name="Name">Its name in reports and plots ("block0", "stage2.block1.conv1", "rnn0", "head").</param>
+/// <param name="Weight">The weight whose gradient is watched.</param>
+/// <param name="Probe">Records the statistics of the activation that follows it, or null.</param>
+internal sealed record WatchedLayer(string Name, Parameter Weight, ActivationProbe? Probe = null);
+
+/// <summary>How a weight is initialized.</summary>
+internal enum WeightRole
+{
+    /// <summary>A linear or convolution weight [out, in, kernel...], scaled by its fans.</summary>
+    FeedForward,
+    /// <summary>A recurrent hidden-to-hidden weight [gates x H, H], initialized gate block by gate block.</summary>
+    Recurrent,
+}
+
+/// <summary>A weight to initialize, its bias (zeroed), and its role.</summary>
+internal sealed record InitializedWeight(Tensor Weight, Tensor? Bias, WeightRole Role = WeightRole.FeedForward, double? Gain = null);

@@ -1,0 +1,44 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLStability;
+
+/// <summary>Regression rows: features and <see cref="TargetCount"/> real targets per row.</summary>
+internal sealed class RegressionData : SupervisedData
+{
+    private readonly TrainingObjective objective;
+
+    public RegressionData(float[] features, float[] targets, int featureCount, int targetCount = 1, TrainingObjective? objective = null)
+        : base(features, targets.Length / Math.Max(1, targetCount), featureCount)
+    {
+        if (targetCount <= 0 || targets.Length % targetCount != 0)
+            throw new ArgumentException($"Expected rows x {targetCount} target values, got {targets.Length}.", nameof(targets));
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if (!float.IsFinite(targets[i]))
+                throw new ArgumentOutOfRangeException(nameof(targets), targets[i], $"Row {i / targetCount}: targets must be finite.");
+        }
+        Targets = targets;
+        TargetCount = targetCount;
+        this.objective = objective ?? TrainingObjective.MeanSquaredError;
+    }
+
+    public float[] Targets { get; }
+    public int TargetCount { get; }
+
+    public override int OutputCount => TargetCount;
+
+    public override TrainingObjective Objective => objective;
+
+    public override Tensor TargetTensor(torch.Device device) => torch.tensor(Targets, new long[] { Rows, TargetCount }).to(device);
+
+    public override double TargetChecksum() => Targets.Sum(t => (double)t);
+
+    public override SupervisedData Subset(ReadOnlySpan<int> rows)
+    {
+        var targets = new float[(long)rows.Length * TargetCount];
+        for (int i = 0; i < rows.Length; i++)
+            Array.Copy(Targets, (long)rows[i] * TargetCount, targets, (long)i * TargetCount, TargetCount);
+        return new RegressionData(SubsetFeatures(rows), targets, FeatureCount, TargetCount, objective);
+    }
+}
