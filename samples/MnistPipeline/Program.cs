@@ -1,4 +1,4 @@
-// The MNIST pipeline: a deep MLP trained with MLStability's StableDeep trainer inside a standard ML.NET pipeline.
+// The MNIST pipeline: a deep MLP (or a ResNet, or an LSTM over rows, with --network) trained with MLStability's StableDeep trainer inside a standard ML.NET pipeline.
 // MNIST is by Yann LeCun, Corinna Cortes and Christopher J.C. Burges; the bundled 10,000 digits are a subset.
 using System.Diagnostics;
 using Microsoft.ML;
@@ -41,7 +41,13 @@ var ml = new MLContext(seed: options.Seed);
 var train = MnistDataset.Load(ml, dataDirectory, MnistSplit.Train);
 var test = MnistDataset.Load(ml, dataDirectory, MnistSplit.Test);
 Console.WriteLine($"Data: {dataDirectory} ({train.GetRowCount()} training and {test.GetRowCount()} test images)");
-Console.WriteLine($"Network: {options.HiddenLayers} hidden layers x {options.HiddenSize}, {options.Activation}, " +
+string network = options.Network switch
+{
+    NetworkKind.ResNet => $"ResNet [{string.Join(", ", options.ResNetChannels)}] x {options.ResNetBlocksPerStage} blocks",
+    NetworkKind.Recurrent => $"{options.RecurrentCell} x {options.RecurrentLayers} of {options.RecurrentHiddenSize} units over 28 rows",
+    _ => $"{options.HiddenLayers} hidden layers x {options.HiddenSize}",
+};
+Console.WriteLine($"Network: {network}, {options.Activation}, " +
                   $"residual={options.ResidualConnections}, normalization={options.Normalization}, init={options.Initialization}, " +
                   $"clipping={options.GradientClipping}, optimizer={options.Optimizer}, schedule={options.LearningRateSchedule}");
 

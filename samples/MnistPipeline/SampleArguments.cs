@@ -9,13 +9,16 @@ internal sealed class SampleArguments
     public string? DataDirectory { get; private set; }
     public bool Download { get; private set; }
     public string? Mirror { get; private set; }
-    public StableDeepOptions Options { get; } = new() { Seed = 1 };
+    public StableDeepOptions Options { get; private set; } = new();
 
     public const string Usage = """
         Usage: dotnet run --project samples/MnistPipeline -- [options]
           --data DIR            a directory with the four MNIST IDX files (gzip or not); default: the bundled 10k digits
           --download            download full MNIST into a cache folder and use it
           --mirror URL          the mirror for --download
+          --network NAME        mlp (default); resnet: StableDeepOptions.ForImages(1, 28, 28); lstm, gru, rnn:
+                                StableDeepOptions.ForSequences(28, 28, cell), sequential MNIST by rows.
+                                The other options then change that preset.
           --epochs N            training epochs (default 10)
           --hidden-layers N     hidden layers (default 4)
           --hidden-size N       hidden width (default 256)
@@ -26,16 +29,24 @@ internal sealed class SampleArguments
           --device NAME         auto, cpu, cuda, cuda:N
           --no-residual         switch residual connections off
           --no-normalization    switch normalization off
+          --normalization NAME  None, BatchNorm, LayerNorm (default), GroupNorm
           --no-clipping         switch gradient clipping off
           --no-warmup           no learning-rate warmup, constant schedule
           --default-init        TorchSharp's default initialization instead of He
           --no-dropout          switch dropout off
+          --batch-size N        rows per mini-batch (default 128)
+          --channels A,B,C      ResNet stage channels (default 16,32,64)
+          --blocks N            ResNet blocks per stage (default 1)
+          --recurrent-size N    recurrent state size (default 128)
         """;
 
     public static SampleArguments Parse(string[] args)
     {
         var parsed = new SampleArguments();
+        int network = Array.IndexOf(args, "--network");
+        parsed.Options = network >= 0 && network + 1 < args.Length ? Preset(args[network + 1]) : new StableDeepOptions();
         var o = parsed.Options;
+        o.Seed = 1;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -45,7 +56,12 @@ internal sealed class SampleArguments
                 case "--data": parsed.DataDirectory = Next(); break;
                 case "--download": parsed.Download = true; break;
                 case "--mirror": parsed.Mirror = Next(); break;
+                case "--network": Next(); break; // applied first, as the preset the other options change
                 case "--epochs": o.Epochs = NextInt(); break;
+                case "--batch-size": o.BatchSize = NextInt(); break;
+                case "--channels": o.ResNetChannels = Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--blocks": o.ResNetBlocksPerStage = NextInt(); break;
+                case "--recurrent-size": o.RecurrentHiddenSize = NextInt(); break;
                 case "--hidden-layers": o.HiddenLayers = NextInt(); break;
                 case "--hidden-size": o.HiddenSize = NextInt(); break;
                 case "--seed": o.Seed = NextInt(); break;
@@ -55,6 +71,7 @@ internal sealed class SampleArguments
                 case "--device": o.Device = Next(); break;
                 case "--no-residual": o.ResidualConnections = false; break;
                 case "--no-normalization": o.Normalization = NormalizationKind.None; break;
+                case "--normalization": o.Normalization = Enum.Parse<NormalizationKind>(Next(), ignoreCase: true); break;
                 case "--no-clipping": o.GradientClipping = GradientClippingKind.None; break;
                 case "--no-warmup": o.WarmupSteps = 0; o.LearningRateSchedule = LearningRateScheduleKind.Constant; break;
                 case "--default-init": o.Initialization = InitializationKind.Default; break;
@@ -66,6 +83,17 @@ internal sealed class SampleArguments
         o.Validate();
         return parsed;
     }
+
+    /// <summary>The network kinds the sample offers; every image is 28 x 28 with one channel.</summary>
+    private static StableDeepOptions Preset(string name) => name.ToLowerInvariant() switch
+    {
+        "mlp" => new StableDeepOptions(),
+        "resnet" => StableDeepOptions.ForImages(1, 28, 28),
+        "lstm" => StableDeepOptions.ForSequences(28, 28, RecurrentCellKind.LSTM), // 28 steps (rows) of 28 pixels
+        "gru" => StableDeepOptions.ForSequences(28, 28, RecurrentCellKind.GRU),
+        "rnn" => StableDeepOptions.ForSequences(28, 28, RecurrentCellKind.Vanilla),
+        _ => throw new ArgumentException($"Unknown network '{name}': use mlp, resnet, lstm, gru or rnn."),
+    };
 }
 
 /// <summary>Thrown by --help: print the usage and exit successfully.</summary>

@@ -13,6 +13,38 @@ public sealed class StableDeepOptions : DeepNetworkOptions
     /// <summary>The feature column: a known-size vector of Single. Default "Features".</summary>
     public string FeatureColumnName { get; set; } = "Features";
 
+    /// <summary>
+    /// Options for images given as a flat CHW feature vector (e.g. from ExtractPixels): a <see cref="NetworkKind.ResNet"/>
+    /// with the default stages, batch normalization (which trains convolutional networks faster than layer
+    /// normalization at these batch sizes) and a peak learning rate of 0.01. Every other option keeps its default.
+    /// </summary>
+    /// <param name="channels">Channels per image (1 for grey, 3 for RGB).</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <param name="width">Image width in pixels.</param>
+    public static StableDeepOptions ForImages(int channels, int height, int width) => new()
+    {
+        Network = NetworkKind.ResNet,
+        InputShape = new[] { channels, height, width },
+        Normalization = NormalizationKind.BatchNorm,
+        LearningRate = 0.01f,
+    };
+
+    /// <summary>
+    /// Options for sequences given as a flat step-major feature vector: a one-layer <see cref="NetworkKind.Recurrent"/>
+    /// network of <paramref name="cell"/>s (LSTM by default) with layer normalization and a peak learning rate of 0.003.
+    /// Every other option keeps its default.
+    /// </summary>
+    /// <param name="steps">Steps per sequence (T).</param>
+    /// <param name="featuresPerStep">Features per step (F).</param>
+    /// <param name="cell">The recurrent cell.</param>
+    public static StableDeepOptions ForSequences(int steps, int featuresPerStep, RecurrentCellKind cell = RecurrentCellKind.LSTM) => new()
+    {
+        Network = NetworkKind.Recurrent,
+        InputShape = new[] { steps, featuresPerStep },
+        RecurrentCell = cell,
+        LearningRate = 0.003f,
+    };
+
     /// <inheritdoc/>
     public override void Validate()
     {
