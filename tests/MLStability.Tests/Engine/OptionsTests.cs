@@ -31,7 +31,33 @@ public sealed class OptionsTests
         Assert.AreEqual(0.5f, o.RollbackLearningRateFactor);
         Assert.AreEqual(50, o.RollbackSnapshotSteps);
         Assert.AreEqual(20, o.DiagnosticsInterval);
+        Assert.AreEqual(NetworkKind.Mlp, o.Network);
+        Assert.IsNull(o.InputShape);
+        CollectionAssert.AreEqual(new[] { 16, 32, 64 }, o.ResNetChannels);
+        Assert.AreEqual(1, o.ResNetBlocksPerStage);
+        Assert.IsFalse(o.ZeroInitLastNormalization);
+        Assert.AreEqual(8, o.NormalizationGroups);
+        Assert.AreEqual(RecurrentCellKind.LSTM, o.RecurrentCell);
+        Assert.AreEqual(1, o.RecurrentLayers);
+        Assert.AreEqual(128, o.RecurrentHiddenSize);
+        Assert.IsFalse(o.Bidirectional);
+        Assert.AreEqual(SequencePoolingKind.Last, o.SequencePooling);
         o.Validate();
+    }
+
+    [TestMethod]
+    public void ThePresetsForImagesAndSequencesDescribeTheShapeAndValidate()
+    {
+        var images = StableDeepOptions.ForImages(3, 32, 32);
+        Assert.AreEqual(NetworkKind.ResNet, images.Network);
+        CollectionAssert.AreEqual(new[] { 3, 32, 32 }, images.InputShape);
+        Assert.AreEqual(NormalizationKind.BatchNorm, images.Normalization);
+        images.Validate();
+        var sequences = StableDeepOptions.ForSequences(100, 2, RecurrentCellKind.GRU);
+        Assert.AreEqual(NetworkKind.Recurrent, sequences.Network);
+        CollectionAssert.AreEqual(new[] { 100, 2 }, sequences.InputShape);
+        Assert.AreEqual(RecurrentCellKind.GRU, sequences.RecurrentCell);
+        sequences.Validate();
     }
 
     public static IEnumerable<object[]> InvalidOptions()
@@ -68,6 +94,20 @@ public sealed class OptionsTests
         yield return Case(o => o.HiddenLayerSizes = new[] { 8, 0 }, "HiddenLayerSizes[1]", "[1, 65536]");
         yield return Case(o => { o.ReZero = true; o.ResidualConnections = false; }, "ReZero", "ResidualConnections = true");
         yield return Case(o => o.CheckpointInterval = 0, "CheckpointInterval", "[1, +inf)");
+        yield return Case(o => o.Network = (NetworkKind)5, "Network", "Mlp, ResNet, Recurrent");
+        yield return Case(o => o.InputShape = new[] { 1, 0, 28 }, "InputShape[1]", "[1, +inf)");
+        yield return Case(o => { o.Network = NetworkKind.ResNet; o.InputShape = new[] { 28, 28 }; }, "InputShape", "[C, H, W]");
+        yield return Case(o => { o.Network = NetworkKind.Recurrent; o.InputShape = new[] { 1, 28, 28 }; }, "InputShape", "[T, F]");
+        yield return Case(o => o.ResNetChannels = Array.Empty<int>(), "ResNetChannels.Length", "[1, 8]");
+        yield return Case(o => o.ResNetChannels = new[] { 16, 0 }, "ResNetChannels[1]", "[1, 4096]");
+        yield return Case(o => o.ResNetBlocksPerStage = 0, "ResNetBlocksPerStage", "[1, 1000]");
+        yield return Case(o => o.NormalizationGroups = 0, "NormalizationGroups", "[1, 4096]");
+        yield return Case(o => o.RecurrentCell = (RecurrentCellKind)9, "RecurrentCell", "Vanilla, LSTM, GRU");
+        yield return Case(o => o.RecurrentLayers = 0, "RecurrentLayers", "[1, 100]");
+        yield return Case(o => o.RecurrentHiddenSize = 0, "RecurrentHiddenSize", "[1, 65536]");
+        yield return Case(o => o.SequencePooling = (SequencePoolingKind)9, "SequencePooling", "Last, Mean");
+        yield return Case(o => { o.ZeroInitLastNormalization = true; o.ResidualConnections = false; }, "ZeroInitLastNormalization", "ResidualConnections = true");
+        yield return Case(o => { o.ZeroInitLastNormalization = true; o.Normalization = NormalizationKind.None; }, "ZeroInitLastNormalization", "other than None");
     }
 
     private static object[] Case(Action<StableDeepOptions> change, string option, string range) => new object[] { change, option, range };

@@ -45,6 +45,32 @@ public sealed class EveryOptionChangesTrainingTests
         yield return Change("ValidationFraction", o => o.ValidationFraction = 0.2f);
         yield return Change("EarlyStoppingPatience", o => { NoisyLongRun(o); o.EarlyStoppingPatience = 1; }, NoisyLongRun);
         yield return Change("Seed", o => o.Seed = 4);
+        yield return Change("NormalizationGroups", o => o.NormalizationGroups = 4, o => o.Normalization = NormalizationKind.GroupNorm);
+        // The 8 blob features as 2 x 2 x 2 images, or as 4 steps of 2 features.
+        yield return Change("Network", Image);
+        yield return Change("ResNetChannels", o => o.ResNetChannels = new[] { 4, 12 }, Image);
+        yield return Change("ResNetBlocksPerStage", o => o.ResNetBlocksPerStage = 2, Image);
+        yield return Change("ZeroInitLastNormalization", o => o.ZeroInitLastNormalization = true, Image);
+        yield return Change("InputShape", o => o.InputShape = new[] { 2, 4 }, Sequence);
+        yield return Change("RecurrentCell", o => o.RecurrentCell = RecurrentCellKind.GRU, Sequence);
+        yield return Change("RecurrentLayers", o => o.RecurrentLayers = 2, Sequence);
+        yield return Change("RecurrentHiddenSize", o => o.RecurrentHiddenSize = 12, Sequence);
+        yield return Change("Bidirectional", o => o.Bidirectional = true, Sequence);
+        yield return Change("SequencePooling", o => o.SequencePooling = SequencePoolingKind.Mean, Sequence);
+    }
+
+    private static void Image(StableDeepOptions o)
+    {
+        o.Network = NetworkKind.ResNet;
+        o.InputShape = new[] { 2, 2, 2 };
+        o.ResNetChannels = new[] { 4, 8 };
+    }
+
+    private static void Sequence(StableDeepOptions o)
+    {
+        o.Network = NetworkKind.Recurrent;
+        o.InputShape = new[] { 4, 2 };
+        o.RecurrentHiddenSize = 8;
     }
 
     /// <summary>A long run at a high constant rate, whose validation loss soon stops improving every epoch.</summary>

@@ -49,6 +49,54 @@ public sealed class OnnxExportTests
         AssertOnnxRuntimeMatches(options);
     }
 
+    /// <summary>The 8 blob features as 2 x 2 x 2 images or as 4 steps of 2 features: small, but every path of the graph.</summary>
+    public static IEnumerable<object[]> ConvolutionalAndRecurrentNetworks()
+    {
+        foreach (var normalization in Enum.GetValues<NormalizationKind>())
+        {
+            yield return new object[] { $"ResNet {normalization}", Image(o => o.Normalization = normalization) };
+            yield return new object[] { $"pre-norm ReZero ResNet {normalization}", Image(o => { o.Normalization = normalization; o.PreNormalization = true; o.ReZero = true; }) };
+        }
+        yield return new object[] { "plain ResNet, Tanh", Image(o => { o.ResidualConnections = false; o.Activation = ActivationKind.Tanh; }) };
+        yield return new object[] { "ResNet, zero-initialized last norm", Image(o => o.ZeroInitLastNormalization = true) };
+        foreach (var cell in Enum.GetValues<RecurrentCellKind>())
+        {
+            yield return new object[] { $"{cell}", Sequence(o => o.RecurrentCell = cell) };
+            yield return new object[] { $"2-layer bidirectional {cell}, mean pooling", Sequence(o => { o.RecurrentCell = cell; o.RecurrentLayers = 2; o.Bidirectional = true; o.SequencePooling = SequencePoolingKind.Mean; }) };
+        }
+        yield return new object[] { "bidirectional LSTM, last-step pooling, pre-norm ReZero", Sequence(o => { o.Bidirectional = true; o.RecurrentLayers = 2; o.PreNormalization = true; o.ReZero = true; }) };
+        yield return new object[] { "LSTM without normalization", Sequence(o => o.Normalization = NormalizationKind.None) };
+    }
+
+    private static StableDeepOptions Image(Action<StableDeepOptions> change)
+    {
+        var options = Options(ActivationKind.ReLU, NormalizationKind.BatchNorm, residual: true);
+        options.Network = NetworkKind.ResNet;
+        options.InputShape = new[] { 2, 2, 2 };
+        options.ResNetChannels = new[] { 4, 8 };
+        options.ResNetBlocksPerStage = 2;
+        change(options);
+        return options;
+    }
+
+    private static StableDeepOptions Sequence(Action<StableDeepOptions> change)
+    {
+        var options = Options(ActivationKind.ReLU, NormalizationKind.LayerNorm, residual: true);
+        options.Network = NetworkKind.Recurrent;
+        options.InputShape = new[] { 4, 2 };
+        options.RecurrentHiddenSize = 6;
+        change(options);
+        return options;
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(ConvolutionalAndRecurrentNetworks))]
+    public void OnnxRuntimeReproducesConvolutionalAndRecurrentNetworks(string network, StableDeepOptions options)
+    {
+        Assert.IsNotNull(network);
+        AssertOnnxRuntimeMatches(options);
+    }
+
     /// <summary>Trains, exports, runs the ONNX model with ONNX Runtime and compares scores and predicted labels.</summary>
     private static void AssertOnnxRuntimeMatches(StableDeepOptions options)
     {

@@ -29,24 +29,7 @@ public sealed class PersistenceTests
         var test = TestData.MnistTest(ml, 400);
         var model = pipeline.Fit(train);
 
-        string path = TempFile("model.zip");
-        ml.Model.Save(model, train.Schema, path);
-        var loaded = ml.Model.Load(path, out var schema);
-
-        Assert.AreEqual(train.Schema["Features"].Type, schema["Features"].Type);
-        var before = model.Transform(test);
-        var after = loaded.Transform(test);
-        CollectionAssert.AreEqual(before.GetColumn<uint>("PredictedLabel").ToArray(), after.GetColumn<uint>("PredictedLabel").ToArray());
-        var scoresBefore = TestData.Scores(before);
-        var scoresAfter = TestData.Scores(after);
-        for (int i = 0; i < scoresBefore.Length; i++)
-            for (int k = 0; k < 10; k++)
-                Assert.AreEqual(scoresBefore[i][k], scoresAfter[i][k], 1e-5f, $"row {i}, class {k}");
-
-        var metricsBefore = ml.MulticlassClassification.Evaluate(before);
-        var metricsAfter = ml.MulticlassClassification.Evaluate(after);
-        Assert.AreEqual(metricsBefore.MicroAccuracy, metricsAfter.MicroAccuracy, 1e-12);
-        Assert.AreEqual(metricsBefore.LogLoss, metricsAfter.LogLoss, 1e-5);
+        RoundTrip.AssertLoadedModelScoresTheSame(ml, model, train.Schema, test);
     }
 
     [TestMethod]
