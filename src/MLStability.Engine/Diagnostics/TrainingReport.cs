@@ -47,6 +47,23 @@ public sealed class TrainingReport
     /// <summary>The epoch after which this run resumed from a checkpoint, or null when it started from scratch.</summary>
     public int? ResumedAfterEpoch { get; init; }
 
+    /// <summary>
+    /// Recurrent networks: the norm of the loss gradient with respect to each step's input (first step to last), on
+    /// the first training batch. Null for other networks.
+    /// </summary>
+    public IReadOnlyList<double>? StepGradientsAtStart { get; init; }
+
+    /// <summary>Recurrent networks: as <see cref="StepGradientsAtStart"/>, on the last training batch. Null for other networks.</summary>
+    public IReadOnlyList<double>? StepGradientsAtEnd { get; init; }
+
+    /// <summary>
+    /// Recurrent networks: how much of the gradient reaches the first step from the loss, relative to the last step,
+    /// on the first training batch (StepGradientsAtStart[0] / StepGradientsAtStart[^1]). Values like 1e-10 mean the
+    /// early steps cannot be learned from (vanishing through time). NaN for other networks.
+    /// </summary>
+    public double FirstToLastStepGradientRatio =>
+        StepGradientsAtStart is { Count: > 0 } g ? g[0] / g[^1] : double.NaN;
+
     /// <summary>The run's first-hidden-layer to head gradient-norm ratio in the last epoch with statistics.</summary>
     public double FirstToLastGradientRatio =>
         Epochs.LastOrDefault(e => e.Layers.Count >= 2)?.FirstToLastGradientRatio ?? double.NaN;
@@ -64,6 +81,10 @@ public sealed class TrainingReport
                 md.AppendLine($"- {remedy}");
             md.AppendLine();
         }
+        if (StepGradientsAtStart is { Count: > 0 } atStart)
+            md.AppendLine($"Gradient reaching the first of {atStart.Count} steps, relative to the last step: " +
+                          $"{F(FirstToLastStepGradientRatio)} on the first batch" +
+                          (StepGradientsAtEnd is { Count: > 0 } atEnd ? $", {F(atEnd[0] / atEnd[^1])} on the last batch." : ".")).AppendLine();
         md.AppendLine("| epoch | loss | val loss | val acc | lr | first/last grad | verdict |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
         foreach (var e in Epochs)
@@ -127,10 +148,14 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
     /// <summary>The epoch after which training resumed from a checkpoint, if it did.</summary>
     public int? ResumedAfterEpoch { get; set; }
 
+    /// <summary>Recurrent networks' per-step input gradients on the first and last training batch.</summary>
+    public (IReadOnlyList<double>? AtStart, IReadOnlyList<double>? AtEnd) StepGradients { get; set; }
+
     public void Capture(CheckpointFile checkpoint)
     {
         checkpoint.Set("report.epochs", epochs);
         checkpoint.Set("report.events_seen", eventsSeen);
+        checkpoint.Set("report.step_gradients_start", StepGradients.AtStart?.ToArray());
     }
 
     public void Restore(CheckpointFile checkpoint)
@@ -138,6 +163,7 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
         epochs.Clear();
         epochs.AddRange(checkpoint.Get<List<EpochDiagnostics>>("report.epochs"));
         eventsSeen = checkpoint.Get<int>("report.events_seen");
+        StepGradients = (checkpoint.Get<double[]?>("report.step_gradients_start"), null);
     }
 
     public void AddEpoch(EpochProgress progress, IReadOnlyList<LayerStatistics> layers, int samples, IReadOnlyList<InstabilityEvent> allEvents)
@@ -167,6 +193,11 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
             (verdict, evidence) = (GradientHealthVerdict.Healthy, "no epochs");
         }
         return new TrainingReport(epochs.ToArray(), events.ToArray(), verdict, evidence,
-            VerdictRules.Remedies(verdict, options), completed: failure == null) { ResumedAfterEpoch = ResumedAfterEpoch };
+            VerdictRules.Remedies(verdict, options), completed: failure == null)
+        {
+            ResumedAfterEpoch = ResumedAfterEpoch,
+            StepGradientsAtStart = StepGradients.AtStart,
+            StepGradientsAtEnd = StepGradients.AtEnd,
+        };
     }
 }

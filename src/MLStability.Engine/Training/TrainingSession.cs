@@ -32,6 +32,7 @@ internal sealed class TrainingSession : IDisposable
     private readonly long stepsPerEpoch;
     private readonly Lazy<string> fingerprint;
     private readonly TrainingObjective objective;
+    private readonly StepGradientRecorder stepGradients;
     private int epoch = 1;
     private long step;
     private bool stopped;
@@ -57,6 +58,7 @@ internal sealed class TrainingSession : IDisposable
         batchSize = Math.Min(options.BatchSize, train.Rows);
         stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize, options.Normalization);
         schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * options.Epochs);
+        stepGradients = new StepGradientRecorder(network, stepsPerEpoch * options.Epochs);
         // Only checkpoints need it, and it reads every feature value once.
         fingerprint = new Lazy<string>(() => Fingerprint(options, network, train, validation, seed));
     }
@@ -81,6 +83,7 @@ internal sealed class TrainingSession : IDisposable
             if (!guard.WeightsAreFinite())
                 throw Fail("the weights hold non-finite values");
         }
+        report.StepGradients = (stepGradients.AtStart, stepGradients.AtEnd);
         var final = report.Build(guard.Events);
         log?.Invoke(final.ToString());
         return final;
@@ -135,12 +138,18 @@ internal sealed class TrainingSession : IDisposable
         foreach (var observer in stepObservers)
             observer.OnStepStart(network, step);
         optimizer.ZeroGrad();
-        Tensor loss = objective.Loss(network.forward(train.Features.index_select(0, rows)), train.Targets.index_select(0, rows));
+        Tensor input = train.Features.index_select(0, rows);
+        bool recordSteps = stepGradients.Records(step);
+        if (recordSteps)
+            input.requires_grad_(true);
+        Tensor loss = objective.Loss(network.forward(input), train.Targets.index_select(0, rows));
         double lossValue = loss.item<float>();
         if (guard.CheckLoss(lossValue) is InstabilityKind lossProblem)
             return Drop(lossProblem, lossValue, double.NaN);
 
         loss.backward();
+        if (recordSteps)
+            stepGradients.Record(step, input);
         foreach (var observer in stepObservers)
             observer.OnGradientsComputed(network, step);
         var (gradientProblem, gradientNorm) = guard.ClipAndCheckGradients();
@@ -180,6 +189,7 @@ internal sealed class TrainingSession : IDisposable
             guard.Restore(checkpoint);
             earlyStopping.Restore(checkpoint);
             report.Restore(checkpoint);
+            stepGradients.AtStart = report.StepGradients.AtStart;
             shuffler.set_state(checkpoint.GetTensor("rng.shuffle"));
             torch.random.set_rng_state(checkpoint.GetTensor("rng.global"));
             int completed = checkpoint.Get<int>("epoch");
@@ -210,6 +220,7 @@ internal sealed class TrainingSession : IDisposable
                 optimizerState.WriteTo(checkpoint, "opt.");
             guard.Capture(checkpoint);
             earlyStopping.Capture(checkpoint);
+            report.StepGradients = (stepGradients.AtStart, stepGradients.AtEnd);
             report.Capture(checkpoint);
             checkpoint.SetTensor("rng.shuffle", shuffler.get_state());
             checkpoint.SetTensor("rng.global", torch.random.get_rng_state());
