@@ -6,7 +6,8 @@ namespace MLStability.Benchmarks;
 
 /// <summary>
 /// The baseline: the training loop a TorchSharp user writes by hand (whole data set in one tensor, a randperm per
-/// epoch, index_select per batch, one dispose scope per step, TorchSharp's own Adam). Trains one epoch per call, so
+/// epoch, index_select per batch, one dispose scope per step, TorchSharp's own Adam) around a hand-written network
+/// (an MLP here, a ResNet or LSTM in <see cref="HandWrittenNetworks"/>). Trains one epoch per call, so
 /// the benchmark can interleave its epochs with the trainer's.
 /// </summary>
 internal sealed class HandWrittenLoop : IDisposable
@@ -17,12 +18,23 @@ internal sealed class HandWrittenLoop : IDisposable
     private readonly torch.Generator generator;
     private readonly int rows, batchSize;
 
-    public HandWrittenLoop(float[] features, long[] labels, int featureCount, int[] hiddenSizes, int classes,
+    /// <param name="buildModel">Builds the hand-written network (called after seeding).</param>
+    public HandWrittenLoop(Func<nn.Module<Tensor, Tensor>> buildModel, float[] features, long[] labels, int featureCount,
         int batchSize, double learningRate, int seed)
     {
         torch.random.manual_seed(seed);
         rows = labels.Length;
         this.batchSize = batchSize;
+        model = buildModel();
+        x = torch.tensor(features, new long[] { rows, featureCount });
+        y = torch.tensor(labels);
+        optimizer = optim.Adam(model.parameters(), learningRate);
+        generator = new torch.Generator((ulong)seed);
+    }
+
+    /// <summary>The MLP a user writes: Linear-ReLU pairs, then a linear head.</summary>
+    public static nn.Module<Tensor, Tensor> Mlp(int featureCount, int[] hiddenSizes, int classes)
+    {
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         long width = featureCount;
         foreach (int size in hiddenSizes)
@@ -32,11 +44,7 @@ internal sealed class HandWrittenLoop : IDisposable
             width = size;
         }
         layers.Add(("head", nn.Linear(width, classes)));
-        model = nn.Sequential(layers);
-        x = torch.tensor(features, new long[] { rows, featureCount });
-        y = torch.tensor(labels);
-        optimizer = optim.Adam(model.parameters(), learningRate);
-        generator = new torch.Generator((ulong)seed);
+        return nn.Sequential(layers);
     }
 
     /// <summary>Trains one epoch and returns its seconds.</summary>

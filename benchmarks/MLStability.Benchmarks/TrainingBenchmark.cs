@@ -51,39 +51,17 @@ internal static class TrainingBenchmark
             Normalization = NormalizationKind.None, Initialization = InitializationKind.Default, Dropout = 0,
             GradientClipping = GradientClippingKind.None, Optimizer = OptimizerKind.Adam, LearningRate = (float)LearningRate,
             WeightDecay = 0, LearningRateSchedule = LearningRateScheduleKind.Constant, WarmupSteps = 0,
-            Epochs = epochs, BatchSize = BatchSize, Seed = Seed, Device = "cpu",
-};
+            Epochs = epochs, BatchSize = BatchSize, Seed = Seed, Device = "cpu", DiagnosticsInterval = diagnosticsInterval,
+            OnInstability = policy,
+        };
 
-        var handEpochs = new List<double>();
-        var oursEpochs = new List<double>();
-        var oursFit = new List<double>();
-        var ratios = new List<double>();
-        for (int round = 1; round <= rounds; round++)
-        {
-            // The shared machine's speed drifts by tens of percent over a minute, so the two loops run interleaved:
-            // after each StableDeep epoch (reported through Progress, on the training thread), one hand-loop epoch.
-            using var handLoop = new HandWrittenLoop(data.Features, data.Labels, data.FeatureCount, hidden, Classes, BatchSize, LearningRate, Seed);
-            var hand = new List<double>();
-            options.Progress = new EpochCallback(_ => hand.Add(handLoop.TrainEpoch()));
-            var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.StableDeep(options));
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-            var model = pipeline.Fit(data.View);
-            oursFit.Add(clock.Elapsed.TotalSeconds - hand.Sum());
-            var ours = model.LastTransformer.TrainingHistory.Select(h => h.Seconds).ToList();
-            Console.WriteLine($"round {round}: StableDeep epochs [{Format(ours)}] s; hand loop epochs (each right after) [{Format(hand)}] s");
-            for (int epoch = 1; epoch < epochs; epoch++) // epoch 0 warms up allocators and caches
-            {
-                oursEpochs.Add(ours[epoch]);
-                handEpochs.Add(hand[epoch]);
-                ratios.Add(ours[epoch] / hand[epoch]);
-            }
-        }
+        var result = InterleavedEpochs.Run(ml, data, options, () => HandWrittenLoop.Mlp(data.FeatureCount, hidden, Classes), rounds);
 
         // Training FLOPs per sample: forward, input-gradient and weight-gradient GEMMs, 2 FLOPs per multiply-add each.
         long macs = 0, width = data.FeatureCount;
         foreach (int size in hidden.Append(Classes)) { macs += width * size; width = size; }
         double flopsPerSample = 6.0 * macs;
-        double handSeconds = Statistics.Median(handEpochs), oursSeconds = Statistics.Median(oursEpochs);
+        double handSeconds = Statistics.Median(result.Hand), oursSeconds = Statistics.Median(result.Ours);
 
         Console.WriteLine();
         Console.WriteLine("| loop | s/epoch (median, epochs 2+) | samples/s | GFLOP/s | % of GEMM ceiling |");
@@ -94,18 +72,7 @@ internal static class TrainingBenchmark
             Console.WriteLine($"| {name} | {seconds:F2} | {samples:F0} | {gflops:F0} | {100 * gflops / ceiling:F0}% |");
         }
         Console.WriteLine();
-        Console.WriteLine($"Epoch-pair ratios StableDeep / hand-written (epochs 2+): [{Format(ratios, "F3")}]");
-        Console.WriteLine($"Ratio StableDeep / hand-written (median of epoch-pair ratios): {Statistics.Median(ratios):F3}");
-        Console.WriteLine($"StableDeep whole Fit without the interleaved hand-loop epochs (reading the IDataView, {epochs} epochs): median {Statistics.Median(oursFit):F2} s");
+        InterleavedEpochs.PrintRatio(result, epochs);
         return 0;
-    }
-
-    private static string Format(IEnumerable<double> values, string format = "F2") =>
-        string.Join(", ", values.Select(v => v.ToString(format, CultureInfo.InvariantCulture)));
-
-    /// <summary>Runs a callback synchronously at each epoch's end (Progress&lt;T&gt; would post it to the thread pool).</summary>
-    private sealed class EpochCallback(Action<EpochProgress> callback) : IProgress<EpochProgress>
-    {
-        public void Report(EpochProgress value) => callback(value);
     }
 }
