@@ -31,6 +31,7 @@ public sealed class ImageAndSequenceTests
         var options = StableDeepOptions.ForImages(1, 28, 28);
         options.Epochs = 3;
         var (model, train, test, accuracy) = FitOnDigits(ml, options, rows: 2000);
+        Console.WriteLine($"ResNet accuracy {accuracy:F4}");
         Assert.IsTrue(accuracy >= 0.9, $"ResNet accuracy {accuracy:F4}");
         RoundTrip.AssertLoadedModelScoresTheSame(ml, model, train.Schema, test);
     }
@@ -43,6 +44,7 @@ public sealed class ImageAndSequenceTests
         options.RecurrentHiddenSize = 64;
         options.Epochs = 4;
         var (model, train, test, accuracy) = FitOnDigits(ml, options, rows: 2000);
+        Console.WriteLine($"LSTM accuracy {accuracy:F4}");
         Assert.IsTrue(accuracy >= 0.85, $"LSTM accuracy {accuracy:F4}");
         RoundTrip.AssertLoadedModelScoresTheSame(ml, model, train.Schema, test);
     }

@@ -49,6 +49,8 @@ public sealed class PlainVersusResidualCnnTests
             return layers[0].GradientNorm / layers[^2].GradientNorm;
         }
         double plainSpread = StemToLastConvolution(plain), residualSpread = StemToLastConvolution(residual);
+        Console.WriteLine($"accuracy: residual {residualAccuracy:F4}, plain {plainAccuracy:F4}; stem / last convolution gradient in epoch 1: " +
+                          $"residual {residualSpread:G3}, plain {plainSpread:G3}");
         Assert.IsTrue(plainSpread > 5 * residualSpread, $"stem / last convolution gradient: plain {plainSpread:G3}, residual {residualSpread:G3}");
     }
 }
