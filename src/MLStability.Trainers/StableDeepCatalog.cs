@@ -6,7 +6,7 @@ namespace MLStability.Trainers;
 public static class StableDeepCatalog
 {
     /// <summary>
-    /// Creates a <see cref="StableDeepTrainer"/> that trains a deep MLP classifier with the given options.
+    /// Creates a <see cref="StableDeepTrainer"/> that trains a deep classifier (an MLP, a convolutional ResNet or a recurrent network, as <see cref="DeepNetworkOptions.Network"/> says) with the given options.
     /// </summary>
     /// <param name="catalog">The multiclass classification trainers catalog.</param>
     /// <param name="options">Column names, architecture and stability settings.</param>

@@ -4,7 +4,8 @@ using Microsoft.ML.Runtime;
 namespace MLStability.Trainers;
 
 /// <summary>
-/// The <see cref="IEstimator{TTransformer}"/> that trains a deep MLP classifier with TorchSharp, using the stability
+/// The <see cref="IEstimator{TTransformer}"/> that trains a deep classifier (MLP, convolutional ResNet or recurrent
+/// network) with TorchSharp, using the stability
 /// techniques in <see cref="StableDeepOptions"/>. Create it with
 /// <c>mlContext.MulticlassClassification.Trainers.StableDeep(...)</c>.
 /// </summary>
