@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML;
 using MLStability.Trainers;
 
@@ -14,19 +13,16 @@ internal static class NetworkBenchmark
 {
     public static int Run(string network, string[] args)
     {
-        int epochs = 4, rows = 8_000, rounds = 2;
-        string? dataDirectory = null;
+        var run = new RunLength(epochs: 4, rows: 8_000, rounds: 2);
         for (int i = 0; i < args.Length; i++)
         {
-            switch (args[i])
+            if (!run.TryRead(args, ref i))
             {
-                case "--epochs": epochs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--rows": rows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--data": dataDirectory = args[++i]; break;
-                default: Console.Error.WriteLine($"Usage: {network} [--epochs N] [--rows N] [--rounds N] [--data DIR]"); return 2;
+                Console.Error.WriteLine($"Usage: {network} {RunLength.Usage}");
+                return 2;
             }
         }
+        var (epochs, rows, rounds, dataDirectory) = (run.Epochs, run.Rows, run.Rounds, run.DataDirectory);
 
         bool allocatorTuned = NativeAllocator.ConfigureForTraining();
         const int Classes = 10, Seed = 1;

@@ -13,24 +13,22 @@ internal static class TrainingBenchmark
 {
     public static int Run(string[] args)
     {
-        int epochs = 6, rows = 60_000, rounds = 2;
-        string? dataDirectory = null;
+        var run = new RunLength(epochs: 6, rows: 60_000, rounds: 2);
         var defaults = new StableDeepOptions();
         int diagnosticsInterval = defaults.DiagnosticsInterval;
         var policy = defaults.OnInstability;
         for (int i = 0; i < args.Length; i++)
         {
+            if (run.TryRead(args, ref i))
+                continue;
             switch (args[i])
             {
-                case "--epochs": epochs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--rows": rows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--data": dataDirectory = args[++i]; break;
                 case "--diagnostics": diagnosticsInterval = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--on-instability": policy = Enum.Parse<InstabilityPolicy>(args[++i], ignoreCase: true); break;
-                default: Console.Error.WriteLine("Usage: training [--epochs N] [--rows N] [--rounds N] [--data DIR] [--diagnostics N] [--on-instability POLICY]"); return 2;
+                default: Console.Error.WriteLine($"Usage: training {RunLength.Usage} [--diagnostics N] [--on-instability POLICY]"); return 2;
             }
         }
+        var (epochs, rows, rounds, dataDirectory) = (run.Epochs, run.Rows, run.Rounds, run.DataDirectory);
 
         bool allocatorTuned = NativeAllocator.ConfigureForTraining();
         int[] hidden = { 512, 256 };
