@@ -14,6 +14,7 @@ public sealed class StableDeepTransformer : ITransformer, IDisposable
     private readonly ClassLabels classes;
     private readonly StableDeepOptions options;
     private readonly Lazy<byte[]> scoringChainOnnx;
+    private readonly ScoringCore scoring;
 
     internal StableDeepTransformer(TrainedClassifier model, StableDeepOptions options, ClassLabels classes)
     {
@@ -22,6 +23,8 @@ public sealed class StableDeepTransformer : ITransformer, IDisposable
         this.options = options.Clone();
         this.options.Progress = null;
         FeatureColumnName = options.FeatureColumnName;
+        scoring = new ScoringCore(FeatureColumnName, new RowScorer(model.FeatureCount, model.ClassCount, model.PredictProbabilities),
+            new MulticlassOutputSchema(classes));
         scoringChainOnnx = new Lazy<byte[]>(() => ExportOnnx(new OnnxClassifierNames(FeatureColumnName,
             MulticlassOutputSchema.ScoreColumnName, OnnxScoringChain.PredictedIndexColumn, PredictClassIndex: true)));
     }
@@ -55,29 +58,15 @@ public sealed class StableDeepTransformer : ITransformer, IDisposable
 
     /// <summary>The input schema plus Score and PredictedLabel; checks the feature column.</summary>
     /// <param name="inputSchema">The schema of the data to score.</param>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        InputSchemaChecks.CheckFeatures(inputSchema, FeatureColumnName, model.FeatureCount);
-        return MulticlassOutputSchema.Build(inputSchema, classes);
-    }
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => scoring.GetOutputSchema(inputSchema);
 
     /// <summary>Returns a lazy view that scores rows as they are read (in batches for sequential cursors).</summary>
     /// <param name="input">The data to score; it needs the feature column only.</param>
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var schema = GetOutputSchema(input.Schema);
-        return new ScoringDataView(input, input.Schema[FeatureColumnName], model, schema);
-    }
+    public IDataView Transform(IDataView input) => scoring.Transform(input);
 
     /// <summary>A row mapper for <c>PredictionEngine</c>.</summary>
     /// <param name="inputSchema">The schema of the rows to score.</param>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        var schema = GetOutputSchema(inputSchema);
-        return new ScoringRowMapper(inputSchema, schema, inputSchema[FeatureColumnName], model);
-    }
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => scoring.GetRowToRowMapper(inputSchema);
 
     /// <summary>
     /// Writes the network as a standalone ONNX model (opset 17): input named after the feature column ([N, D] float),

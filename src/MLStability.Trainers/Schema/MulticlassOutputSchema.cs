@@ -8,56 +8,44 @@ namespace MLStability.Trainers;
 /// <c>Score</c> (vector of class probabilities with SlotNames) and <c>PredictedLabel</c> (key with KeyValues),
 /// both carrying the ScoreColumnKind / ScoreValueKind / ScoreColumnSetId annotations.
 /// </summary>
-internal static class MulticlassOutputSchema
+internal sealed class MulticlassOutputSchema(ClassLabels classes) : PredictionColumns
 {
     public const string ScoreColumnName = "Score";
     public const string PredictedLabelColumnName = "PredictedLabel";
-    private const string ScoreColumnSetId = "ScoreColumnSetId";
 
-    public static DataViewSchema Build(DataViewSchema input, ClassLabels classes)
+    public override int Count => 2;
+
+    /// <summary>Score: the probabilities; PredictedLabel: the most probable class as a 1-based key (the first on ties, like argmax).</summary>
+    public override Delegate CreateGetter(int offset, Func<ReadOnlyMemory<float>> outputs) => offset == 0
+        ? VectorGetter(outputs, 0, classes.Count)
+        : (ValueGetter<uint>)((ref uint value) =>
+        {
+            ReadOnlySpan<float> probabilities = outputs().Span;
+            int best = 0;
+            for (int i = 1; i < probabilities.Length; i++)
+            {
+                if (probabilities[i] > probabilities[best])
+                    best = i;
+            }
+            value = (uint)best + 1;
+        });
+
+    public override DataViewSchema Build(DataViewSchema input)
     {
-        uint setId = NextScoreColumnSetId(input);
+        uint setId = ScoreAnnotations.NextSetId(input);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
 
-        var score = ScoreAnnotations(setId, "Score");
+        var score = ScoreAnnotations.Create("MulticlassClassification", setId, "Score");
         var names = classes.Names.Select(n => n.AsMemory()).ToArray();
         score.Add("SlotNames", new VectorDataViewType(TextDataViewType.Instance, classes.Count),
             (ref VBuffer<ReadOnlyMemory<char>> value) => new VBuffer<ReadOnlyMemory<char>>(names.Length, names).CopyTo(ref value));
         classes.AddKeyValues(score, "TrainingLabelValues");
         builder.AddColumn(ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, classes.Count), score.ToAnnotations());
 
-        var predicted = ScoreAnnotations(setId, "PredictedLabel");
+        var predicted = ScoreAnnotations.Create("MulticlassClassification", setId, "PredictedLabel");
         classes.AddKeyValues(predicted, "KeyValues");
         builder.AddColumn(PredictedLabelColumnName, new KeyDataViewType(typeof(uint), classes.Count), predicted.ToAnnotations());
         return builder.ToSchema();
-    }
-
-    private static DataViewSchema.Annotations.Builder ScoreAnnotations(uint setId, string valueKind)
-    {
-        var builder = new DataViewSchema.Annotations.Builder();
-        AddText(builder, "ScoreColumnKind", "MulticlassClassification");
-        AddText(builder, "ScoreValueKind", valueKind);
-        builder.Add(ScoreColumnSetId, new KeyDataViewType(typeof(uint), int.MaxValue), (ref uint value) => value = setId);
-        return builder;
-    }
-
-    private static void AddText(DataViewSchema.Annotations.Builder builder, string name, string text) =>
-        builder.Add(name, TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = text.AsMemory());
-
-    /// <summary>One more than the largest score-column set id already in the input, as ML.NET numbers scorer outputs.</summary>
-    private static uint NextScoreColumnSetId(DataViewSchema input)
-    {
-        uint max = 0;
-        foreach (var column in input)
-        {
-            if (column.Annotations.Schema.GetColumnOrNull(ScoreColumnSetId) is { Type: KeyDataViewType { RawType: var raw } } && raw == typeof(uint))
-            {
-                uint id = 0;
-                column.Annotations.GetValue(ScoreColumnSetId, ref id);
-                max = Math.Max(max, id);
-            }
-        }
-        return max + 1;
     }
 }

@@ -3,37 +3,37 @@ using Microsoft.ML.Data;
 
 namespace MLStability.Trainers;
 
-/// <summary>Gives the class probabilities of the row an output row or cursor is on.</summary>
+/// <summary>Gives the network outputs of the row an output row or cursor is on.</summary>
 internal interface IScoreSource
 {
-    /// <summary>Probabilities of the current row (ClassCount values), computed at most once per row.</summary>
-    ReadOnlySpan<float> Current();
+    /// <summary>Outputs of the current row (OutputCount values), computed at most once per row.</summary>
+    ReadOnlyMemory<float> Current();
 }
 
 /// <summary>Scores one row at a time: for PredictionEngine, shuffled cursors and parallel cursor sets.</summary>
 internal sealed class PerRowScoreSource : IScoreSource
 {
     private readonly DataViewRow row;
-    private readonly TrainedClassifier model;
+    private readonly RowScorer model;
     private readonly FeatureVectorReader features;
     private readonly float[] input, output;
     private long scoredPosition = -1;
 
-    public PerRowScoreSource(DataViewRow row, DataViewSchema.Column feature, TrainedClassifier model)
+    public PerRowScoreSource(DataViewRow row, DataViewSchema.Column feature, RowScorer model)
     {
         this.row = row;
         this.model = model;
         features = new FeatureVectorReader(row, feature, model.FeatureCount);
         input = new float[model.FeatureCount];
-        output = new float[model.ClassCount];
+        output = new float[model.OutputCount];
     }
 
-    public ReadOnlySpan<float> Current()
+    public ReadOnlyMemory<float> Current()
     {
         if (scoredPosition != row.Position)
         {
             features.Read(input, row.Position);
-            model.PredictProbabilities(input, 1, output);
+            model.Score(input, 1, output);
             scoredPosition = row.Position;
         }
         return output;
@@ -48,7 +48,7 @@ internal sealed class PerRowScoreSource : IScoreSource
 internal sealed class BatchScoreSource : IScoreSource, IDisposable
 {
     private readonly DataViewRowCursor main, ahead;
-    private readonly TrainedClassifier model;
+    private readonly RowScorer model;
     private readonly FeatureVectorReader aheadFeatures;
     private readonly ValueGetter<DataViewRowId> mainId, aheadId;
     private readonly PerRowScoreSource fallback;
@@ -59,7 +59,7 @@ internal sealed class BatchScoreSource : IScoreSource, IDisposable
     private int batchRows;
     private bool useFallback;
 
-    public BatchScoreSource(DataViewRowCursor main, IDataView input, DataViewSchema.Column feature, TrainedClassifier model, int batchSize)
+    public BatchScoreSource(DataViewRowCursor main, IDataView input, DataViewSchema.Column feature, RowScorer model, int batchSize)
     {
         this.main = main;
         this.model = model;
@@ -70,11 +70,11 @@ internal sealed class BatchScoreSource : IScoreSource, IDisposable
         aheadId = ahead.GetIdGetter();
         fallback = new PerRowScoreSource(main, feature, model);
         batchInput = new float[batchSize * model.FeatureCount];
-        batchOutput = new float[batchSize * model.ClassCount];
+        batchOutput = new float[batchSize * model.OutputCount];
         batchIds = new DataViewRowId[batchSize];
     }
 
-    public ReadOnlySpan<float> Current()
+    public ReadOnlyMemory<float> Current()
     {
         if (useFallback)
             return fallback.Current();
@@ -89,7 +89,7 @@ internal sealed class BatchScoreSource : IScoreSource, IDisposable
             useFallback = true; // The input produced a different row order for the second cursor.
             return fallback.Current();
         }
-        return batchOutput.AsSpan(offset * model.ClassCount, model.ClassCount);
+        return batchOutput.AsMemory(offset * model.OutputCount, model.OutputCount);
     }
 
     private void FillBatchFrom(long position)
@@ -103,7 +103,7 @@ internal sealed class BatchScoreSource : IScoreSource, IDisposable
             aheadId(ref batchIds[batchRows]);
             batchRows++;
         }
-        model.PredictProbabilities(batchInput.AsSpan(0, batchRows * model.FeatureCount), batchRows, batchOutput);
+        model.Score(batchInput.AsSpan(0, batchRows * model.FeatureCount), batchRows, batchOutput);
     }
 
     public void Dispose() => ahead.Dispose();

@@ -4,64 +4,36 @@ using Microsoft.ML.Data;
 namespace MLStability.Trainers;
 
 /// <summary>
-/// The getters of an output row: input columns pass through, Score and PredictedLabel come from an
-/// <see cref="IScoreSource"/>. Shared by the cursor (IDataView) and the row (PredictionEngine).
+/// The getters of an output row: input columns pass through, the appended columns (see <see cref="PredictionColumns"/>)
+/// read the row's network outputs from an <see cref="IScoreSource"/>. Shared by the cursor (IDataView) and the row
+/// (PredictionEngine).
 /// </summary>
 internal sealed class ScoredColumns
 {
     private readonly DataViewRow input;
-    private readonly IScoreSource? scores;
-    private readonly int scoreIndex, predictedIndex;
-    private readonly bool scoreActive, predictedActive;
+    private readonly Delegate?[] getters;
+    private readonly bool[] active;
+    private readonly int inputCount;
 
-    public ScoredColumns(DataViewRow input, DataViewSchema output, IScoreSource? scores, Func<int, bool> isActive)
+    public ScoredColumns(DataViewRow input, DataViewSchema output, PredictionColumns columns, IScoreSource? scores, Func<int, bool> isActive)
     {
         this.input = input;
-        this.scores = scores;
-        scoreIndex = output[MulticlassOutputSchema.ScoreColumnName].Index;
-        predictedIndex = output[MulticlassOutputSchema.PredictedLabelColumnName].Index;
-        scoreActive = isActive(scoreIndex);
-        predictedActive = isActive(predictedIndex);
+        inputCount = output.Count - columns.Count;
+        active = Enumerable.Range(0, columns.Count).Select(i => isActive(inputCount + i)).ToArray();
+        getters = Enumerable.Range(0, columns.Count)
+            .Select(i => active[i] && scores != null ? columns.CreateGetter(i, scores.Current) : null).ToArray();
     }
 
     public bool IsActive(DataViewSchema.Column column) =>
-        column.Index == scoreIndex ? scoreActive
-        : column.Index == predictedIndex ? predictedActive
-        : input.IsColumnActive(input.Schema[column.Index]);
+        column.Index >= inputCount ? active[column.Index - inputCount] : input.IsColumnActive(input.Schema[column.Index]);
 
     public ValueGetter<T> GetGetter<T>(DataViewSchema.Column column)
     {
-        if (column.Index == scoreIndex && scoreActive)
-            return Cast<T, VBuffer<float>>(column, GetScore);
-        if (column.Index == predictedIndex && predictedActive)
-            return Cast<T, uint>(column, GetPredictedLabel);
-        if (column.Index < input.Schema.Count && column.Index != scoreIndex && column.Index != predictedIndex)
+        if (column.Index < inputCount)
             return input.GetGetter<T>(input.Schema[column.Index]);
-        throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
-    }
-
-    private void GetScore(ref VBuffer<float> value)
-    {
-        ReadOnlySpan<float> probabilities = scores!.Current();
-        var editor = VBufferEditor.Create(ref value, probabilities.Length);
-        probabilities.CopyTo(editor.Values);
-        value = editor.Commit();
-    }
-
-    /// <summary>The most probable class as a 1-based key (the first one on ties, like argmax).</summary>
-    private void GetPredictedLabel(ref uint value)
-    {
-        ReadOnlySpan<float> probabilities = scores!.Current();
-        int best = 0;
-        for (int i = 1; i < probabilities.Length; i++)
-        {
-            if (probabilities[i] > probabilities[best])
-                best = i;
-        }
-        value = (uint)best + 1;
-    }
-
-    private static ValueGetter<T> Cast<T, TActual>(DataViewSchema.Column column, ValueGetter<TActual> getter) =>
-        getter as ValueGetter<T> ?? throw new InvalidOperationException(
+        var getter = getters[column.Index - inputCount]
+            ?? throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
+        return getter as ValueGetter<T> ?? throw new InvalidOperationException(
             $"Column '{column.Name}' is of type {column.Type}; it cannot be read as {typeof(T).Name}.");
+    }
 }

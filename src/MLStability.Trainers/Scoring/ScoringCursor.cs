@@ -3,19 +3,19 @@ using Microsoft.ML.Data;
 
 namespace MLStability.Trainers;
 
-/// <summary>A cursor over the input that adds Score and PredictedLabel.</summary>
+/// <summary>A cursor over the input that adds the prediction columns.</summary>
 internal sealed class ScoringCursor : DataViewRowCursor
 {
     private readonly DataViewRowCursor input;
     private readonly IScoreSource? scores;
     private readonly ScoredColumns columns;
 
-    public ScoringCursor(DataViewRowCursor input, DataViewSchema schema, IScoreSource? scores, Func<int, bool> isActive)
+    public ScoringCursor(DataViewRowCursor input, DataViewSchema schema, PredictionColumns predictions, IScoreSource? scores, Func<int, bool> isActive)
     {
         this.input = input;
         this.scores = scores;
         Schema = schema;
-        columns = new ScoredColumns(input, schema, scores, isActive);
+        columns = new ScoredColumns(input, schema, predictions, scores, isActive);
     }
 
     public override DataViewSchema Schema { get; }

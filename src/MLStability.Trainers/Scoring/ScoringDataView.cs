@@ -4,8 +4,8 @@ using Microsoft.ML.Data;
 namespace MLStability.Trainers;
 
 /// <summary>
-/// The lazy result of <see cref="StableDeepTransformer.Transform"/>: nothing is scored until a cursor asks for
-/// Score or PredictedLabel, and then sequential cursors score in batches.
+/// The lazy result of a StableDeep transformer's Transform: nothing is scored until a cursor asks for a prediction
+/// column, and then sequential cursors score in batches.
 /// </summary>
 internal sealed class ScoringDataView : IDataView
 {
@@ -13,13 +13,15 @@ internal sealed class ScoringDataView : IDataView
 
     private readonly IDataView input;
     private readonly DataViewSchema.Column feature;
-    private readonly TrainedClassifier model;
+    private readonly RowScorer model;
+    private readonly PredictionColumns predictions;
 
-    public ScoringDataView(IDataView input, DataViewSchema.Column feature, TrainedClassifier model, DataViewSchema schema)
+    public ScoringDataView(IDataView input, DataViewSchema.Column feature, RowScorer model, PredictionColumns predictions, DataViewSchema schema)
     {
         this.input = input;
         this.feature = feature;
         this.model = model;
+        this.predictions = predictions;
         Schema = schema;
     }
 
@@ -37,7 +39,7 @@ internal sealed class ScoringDataView : IDataView
         IScoreSource? source = !scoring ? null
             : rand == null ? new BatchScoreSource(cursor, input, feature, model, ScoringBatchSize)
             : new PerRowScoreSource(cursor, feature, model);
-        return new ScoringCursor(cursor, Schema, source, isActive);
+        return new ScoringCursor(cursor, Schema, predictions, source, isActive);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
@@ -45,7 +47,7 @@ internal sealed class ScoringDataView : IDataView
         var (inputColumns, scoring, isActive) = Plan(columnsNeeded);
         // Each parallel cursor scores its own rows; inference is thread-safe.
         return input.GetRowCursorSet(inputColumns, n, rand)
-            .Select(c => (DataViewRowCursor)new ScoringCursor(c, Schema, scoring ? new PerRowScoreSource(c, feature, model) : null, isActive))
+            .Select(c => (DataViewRowCursor)new ScoringCursor(c, Schema, predictions, scoring ? new PerRowScoreSource(c, feature, model) : null, isActive))
             .ToArray();
     }
 

@@ -7,10 +7,13 @@ namespace MLStability.Trainers;
 internal sealed class ScoringRowMapper : IRowToRowMapper
 {
     private readonly DataViewSchema.Column feature;
-    private readonly TrainedClassifier model;
+    private readonly RowScorer model;
+    private readonly PredictionColumns predictions;
 
-    public ScoringRowMapper(DataViewSchema inputSchema, DataViewSchema outputSchema, DataViewSchema.Column feature, TrainedClassifier model)
+    public ScoringRowMapper(DataViewSchema inputSchema, DataViewSchema outputSchema, DataViewSchema.Column feature, RowScorer model,
+        PredictionColumns predictions)
     {
+        this.predictions = predictions;
         InputSchema = inputSchema;
         OutputSchema = outputSchema;
         this.feature = feature;
@@ -32,7 +35,7 @@ internal sealed class ScoringRowMapper : IRowToRowMapper
     {
         var active = activeColumns.Select(c => c.Index).ToHashSet();
         bool scoring = active.Any(i => i >= InputSchema.Count);
-        return new ScoringRow(input, OutputSchema, scoring ? new PerRowScoreSource(input, feature, model) : null, active.Contains);
+        return new ScoringRow(input, OutputSchema, predictions, scoring ? new PerRowScoreSource(input, feature, model) : null, active.Contains);
     }
 
     private sealed class ScoringRow : DataViewRow
@@ -40,11 +43,11 @@ internal sealed class ScoringRowMapper : IRowToRowMapper
         private readonly DataViewRow input;
         private readonly ScoredColumns columns;
 
-        public ScoringRow(DataViewRow input, DataViewSchema schema, IScoreSource? scores, Func<int, bool> isActive)
+        public ScoringRow(DataViewRow input, DataViewSchema schema, PredictionColumns predictions, IScoreSource? scores, Func<int, bool> isActive)
         {
             this.input = input;
             Schema = schema;
-            columns = new ScoredColumns(input, schema, scores, isActive);
+            columns = new ScoredColumns(input, schema, predictions, scores, isActive);
         }
 
         public override DataViewSchema Schema { get; }
