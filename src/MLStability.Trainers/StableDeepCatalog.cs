@@ -35,13 +35,70 @@ public static class StableDeepCatalog
         int hiddenSize = 256,
         int epochs = 10)
     {
-        return catalog.StableDeep(new StableDeepOptions
-        {
-            LabelColumnName = labelColumnName,
-            FeatureColumnName = featureColumnName,
-            HiddenLayers = hiddenLayers,
-            HiddenSize = hiddenSize,
-            Epochs = epochs,
-        });
+        return catalog.StableDeep(Simple(labelColumnName, featureColumnName, hiddenLayers, hiddenSize, epochs));
+    }
+    /// <summary>
+    /// Creates a <see cref="StableDeepRegressionTrainer"/>: a deep regressor with the given options (label: Single).
+    /// Registers MLStability with the MLContext so that its saved regression models load again.
+    /// </summary>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="options">Column names, loss, architecture and stability settings.</param>
+    public static StableDeepRegressionTrainer StableDeep(this RegressionCatalog.RegressionTrainers catalog, StableDeepOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new StableDeepRegressionTrainer(RegisteredEnvironment(catalog), options);
+    }
+
+    /// <summary>Creates a <see cref="StableDeepRegressionTrainer"/> with the stable preset and the given size.</summary>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="labelColumnName">The label column, Single.</param>
+    /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
+    /// <param name="hiddenLayers">Number of hidden layers.</param>
+    /// <param name="hiddenSize">Width of every hidden layer.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    public static StableDeepRegressionTrainer StableDeep(this RegressionCatalog.RegressionTrainers catalog,
+        string labelColumnName = "Label", string featureColumnName = "Features", int hiddenLayers = 4, int hiddenSize = 256, int epochs = 10) =>
+        catalog.StableDeep(Simple(labelColumnName, featureColumnName, hiddenLayers, hiddenSize, epochs));
+
+    /// <summary>
+    /// Creates a <see cref="StableDeepBinaryTrainer"/>: a deep binary classifier with the given options (label: Boolean).
+    /// Registers MLStability with the MLContext so that its saved binary models load again.
+    /// </summary>
+    /// <param name="catalog">The binary classification trainers catalog.</param>
+    /// <param name="options">Column names, class weight, architecture and stability settings.</param>
+    public static StableDeepBinaryTrainer StableDeep(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, StableDeepOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new StableDeepBinaryTrainer(RegisteredEnvironment(catalog), options);
+    }
+
+    /// <summary>Creates a <see cref="StableDeepBinaryTrainer"/> with the stable preset and the given size.</summary>
+    /// <param name="catalog">The binary classification trainers catalog.</param>
+    /// <param name="labelColumnName">The label column, Boolean.</param>
+    /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
+    /// <param name="hiddenLayers">Number of hidden layers.</param>
+    /// <param name="hiddenSize">Width of every hidden layer.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    public static StableDeepBinaryTrainer StableDeep(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+        string labelColumnName = "Label", string featureColumnName = "Features", int hiddenLayers = 4, int hiddenSize = 256, int epochs = 10) =>
+        catalog.StableDeep(Simple(labelColumnName, featureColumnName, hiddenLayers, hiddenSize, epochs));
+
+    private static StableDeepOptions Simple(string labelColumnName, string featureColumnName, int hiddenLayers, int hiddenSize, int epochs) => new()
+    {
+        LabelColumnName = labelColumnName,
+        FeatureColumnName = featureColumnName,
+        HiddenLayers = hiddenLayers,
+        HiddenSize = hiddenSize,
+        Epochs = epochs,
+    };
+
+    /// <summary>The catalog's environment, with this assembly registered (saved regression and binary models need it to load).</summary>
+    private static Microsoft.ML.Runtime.IHostEnvironment RegisteredEnvironment(object catalog)
+    {
+        var environment = HostEnvironmentAccess.From(catalog);
+        environment.ComponentCatalog.RegisterAssembly(typeof(StableDeepCatalog).Assembly);
+        return environment;
     }
 }

@@ -14,6 +14,21 @@ public sealed class StableDeepOptions : DeepNetworkOptions
     public string FeatureColumnName { get; set; } = "Features";
 
     /// <summary>
+    /// Regression trainer only: the loss. Default <see cref="RegressionLossKind.SquaredError"/>; Huber is robust to
+    /// outlying labels.
+    /// </summary>
+    public RegressionLossKind RegressionLoss { get; set; } = RegressionLossKind.SquaredError;
+
+    /// <summary>Regression trainer with <see cref="RegressionLossKind.Huber"/>: where the loss turns from squared to linear. Default 1; valid range (0, +inf).</summary>
+    public float HuberDelta { get; set; } = 1f;
+
+    /// <summary>
+    /// Binary trainer only: how much a positive (true) row weighs against a negative one in the loss; above 1 for
+    /// rare positives (e.g. negatives / positives). Default 1; valid range (0, 1e6].
+    /// </summary>
+    public float PositiveClassWeight { get; set; } = 1f;
+
+    /// <summary>
     /// Options for images given as a flat CHW feature vector (e.g. from ExtractPixels): a <see cref="NetworkKind.ResNet"/>
     /// with the default stages, batch normalization (which trains convolutional networks faster than layer
     /// normalization at these batch sizes) and a peak learning rate of 0.01. Every other option keeps its default.
@@ -52,8 +67,16 @@ public sealed class StableDeepOptions : DeepNetworkOptions
             throw new ArgumentException($"{nameof(StableDeepOptions)}.{nameof(LabelColumnName)} must name a column.", nameof(LabelColumnName));
         if (string.IsNullOrWhiteSpace(FeatureColumnName))
             throw new ArgumentException($"{nameof(StableDeepOptions)}.{nameof(FeatureColumnName)} must name a column.", nameof(FeatureColumnName));
+        OptionChecks.Defined(nameof(StableDeepOptions), nameof(RegressionLoss), RegressionLoss);
+        OptionChecks.Positive(nameof(StableDeepOptions), nameof(HuberDelta), HuberDelta);
+        OptionChecks.InLeftOpenRange(nameof(StableDeepOptions), nameof(PositiveClassWeight), PositiveClassWeight, 0, 1e6f);
         base.Validate();
     }
+
+    /// <summary>The regression objective these options name.</summary>
+    internal TrainingObjective RegressionObjective() => RegressionLoss == RegressionLossKind.Huber
+        ? TrainingObjective.Huber(HuberDelta)
+        : TrainingObjective.MeanSquaredError;
 
     /// <summary>A copy, so that a trainer is not affected by later changes to the caller's options object.</summary>
     internal StableDeepOptions Clone()

@@ -57,17 +57,11 @@ public sealed class StableDeepTrainer : IEstimator<StableDeepTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var labelType = InputSchemaChecks.CheckLabel(input.Schema, options.LabelColumnName);
-        int featureCount = InputSchemaChecks.CheckFeatures(input.Schema, options.FeatureColumnName);
-        options.ValidateInputShape(featureCount, options.FeatureColumnName);
         int classCount = (int)labelType.Count;
         var classes = ClassLabels.FromLabelColumn(input.Schema[options.LabelColumnName], classCount);
-
-        IHost host = environment.Register(nameof(StableDeepTrainer));
-        using IChannel channel = host.Start("Training");
-        var data = TrainingDataReader.Read(input, options.LabelColumnName, options.FeatureColumnName, featureCount, classCount, channel);
-        int seed = options.Seed ?? host.Rand.Next();
-        var trainer = new NetworkTrainer(options, seed, message => channel.Info(MessageSensitivity.None, message));
-        TrainedClassifier model = trainer.Train(data);
+        var model = TrainingRun.Fit(environment, options, input, nameof(StableDeepTrainer),
+            (featureCount, channel) => TrainingDataReader.Read(input, options.LabelColumnName, options.FeatureColumnName, featureCount, classCount, channel),
+            (trainer, data) => trainer.Train(data));
         return new StableDeepTransformer(model, options, classes);
     }
 }

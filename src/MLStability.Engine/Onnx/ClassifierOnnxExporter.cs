@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace MLStability.Onnx;
 
 /// <summary>
@@ -17,14 +15,18 @@ internal static class ClassifierOnnxExporter
     public static byte[] Export(TrainedClassifier model, OnnxClassifierNames names,
         Func<OnnxGraphBuilder, (string Name, OnnxType Type)> addClassValues, IReadOnlyDictionary<string, string> metadata)
     {
-        if (model.Network is not IOnnxExportable network)
-            throw new NotSupportedException($"{model.Network.GetType().Name} cannot be exported to ONNX.");
-        var graph = new OnnxGraphBuilder();
-        graph.Input(names.Features, OnnxType.Float, null, model.FeatureCount);
-        string logits = network.ExportOnnx(graph, names.Features);
-        graph.Node("Softmax", new[] { logits }, names.Score, OnnxAttribute.Int("axis", 1));
-        string index = graph.Node("ArgMax", new[] { names.Score }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
-        graph.Output(names.Score, OnnxType.Float, null, model.ClassCount);
+        return NetworkOnnxExporter.Export(model, names.Features, "StableDeepClassifier", metadata, (graph, logits) =>
+        {
+            graph.Node("Softmax", new[] { logits }, names.Score, OnnxAttribute.Int("axis", 1));
+            string index = graph.Node("ArgMax", new[] { names.Score }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
+            graph.Output(names.Score, OnnxType.Float, null, model.ClassCount);
+            AddPrediction(graph, names, index, addClassValues);
+        });
+    }
+
+    private static void AddPrediction(OnnxGraphBuilder graph, OnnxClassifierNames names, string index,
+        Func<OnnxGraphBuilder, (string Name, OnnxType Type)> addClassValues)
+    {
         if (names.PredictClassIndex)
         {
             graph.Node("Identity", new[] { index }, names.Predicted);
@@ -36,8 +38,6 @@ internal static class ClassifierOnnxExporter
             graph.Node("Gather", new[] { classValues, index }, names.Predicted, OnnxAttribute.Int("axis", 0));
             graph.Output(names.Predicted, classType, (long?)null);
         }
-        string version = typeof(ClassifierOnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
-        return graph.Build("StableDeepClassifier", version, metadata);
     }
 }
 

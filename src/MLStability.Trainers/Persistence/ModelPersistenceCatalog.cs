@@ -46,7 +46,8 @@ public static class ModelPersistenceCatalog
 
     /// <summary>
     /// Loads a model like <c>mlContext.Model.Load</c>, with clear errors: a missing file, a file that is not a
-    /// readable model zip, or a StableDeep model written in a newer MLStability format than this version reads.
+    /// readable model zip, or a StableDeep model written in a newer MLStability format than this version reads. It
+    /// registers MLStability with the MLContext first, which saved StableDeep regression and binary models need.
     /// </summary>
     /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
     /// <param name="filePath">The zip to load.</param>
@@ -61,6 +62,8 @@ public static class ModelPersistenceCatalog
             throw new NotSupportedException(
                 $"'{filePath}' holds a StableDeep model in format version {newest}, but this MLStability reads up to " +
                 $"version {OnnxMetadata.FormatVersion}. Update MLStability to load it.");
+        // Saved regression and binary models end with MLStability's CustomMapping steps.
+        HostEnvironmentAccess.From(catalog).ComponentCatalog.RegisterAssembly(typeof(ModelPersistenceCatalog).Assembly);
         try
         {
             return catalog.Load(filePath, out inputSchema);

@@ -14,7 +14,7 @@ public static class OnnxMetadata
     /// <summary>Key of <see cref="FormatVersion"/>.</summary>
     public const string FormatVersionKey = "mlstability.format_version";
 
-    /// <summary>Key of the class labels, a JSON array of strings in Score-slot order.</summary>
+    /// <summary>Key of the class labels, a JSON array of strings in Score-slot order (multiclass models only).</summary>
     public const string ClassLabelsKey = "mlstability.class_labels";
 
     /// <summary>Key of the feature column name and size, as JSON.</summary>
@@ -28,12 +28,19 @@ public static class OnnxMetadata
 
     private static JsonSerializerOptions Json => JsonDefaults.Options;
 
-    internal static Dictionary<string, string> For(StableDeepTransformer model) => new()
+    internal static Dictionary<string, string> For(StableDeepTransformer model)
+    {
+        var metadata = For(model.FeatureColumnName, model.FeatureCount, model.TrainingOptions, model.TrainingHistory, model.TrainingReport);
+        metadata[ClassLabelsKey] = JsonSerializer.Serialize(model.ClassNames);
+        return metadata;
+    }
+
+    internal static Dictionary<string, string> For(string featureColumn, int featureCount, StableDeepOptions options,
+        IReadOnlyList<EpochProgress> history, TrainingReport report) => new()
     {
         [FormatVersionKey] = FormatVersion.ToString(CultureInfo.InvariantCulture),
-        [ClassLabelsKey] = JsonSerializer.Serialize(model.ClassNames),
-        [InputKey] = JsonSerializer.Serialize(new { column = model.FeatureColumnName, size = model.FeatureCount }),
-        [TrainingSummaryKey] = JsonSerializer.Serialize(new { options = model.TrainingOptions, epochs = model.TrainingHistory }, Json),
-        [TrainingReportKey] = model.TrainingReport.ToJson(),
+        [InputKey] = JsonSerializer.Serialize(new { column = featureColumn, size = featureCount }),
+        [TrainingSummaryKey] = JsonSerializer.Serialize(new { options, epochs = history }, Json),
+        [TrainingReportKey] = report.ToJson(),
     };
 }

@@ -43,7 +43,7 @@ internal static class OnnxScoringChain
             .Append(ml.Transforms.Conversion.MapValueToKey(MulticlassOutputSchema.PredictedLabelColumnName, ClassValueColumn,
                 keyData: classes.KeyData(ml)))
             .Append(ml.Transforms.DropColumns(PredictedIndexColumn, HashKeyColumn, HashColumn, ClassValueColumn));
-        return chain.Fit(EmptyFeatureView(ml, featureColumn, featureCount));
+        return chain.Fit(EmptyFeatures.View(ml, featureColumn, featureCount));
     }
 
     /// <summary>A hashing estimator whose hashes of the class indices 0..K-1 are distinct, and those hashes.</summary>
@@ -71,22 +71,8 @@ internal static class OnnxScoringChain
         return ml.Data.LoadFromEnumerable(Enumerable.Range(0, classCount).Select(i => new IndexRow { Index = new long[] { i } }), definition);
     }
 
-    /// <summary>A view with no rows and only the feature column: enough for the stock estimators to fit.</summary>
-    private static IDataView EmptyFeatureView(MLContext ml, string featureColumn, int featureCount)
-    {
-        var definition = SchemaDefinition.Create(typeof(FeatureRow));
-        definition[0].ColumnName = featureColumn;
-        definition[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);
-        return ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), definition);
-    }
-
     private sealed class IndexRow
     {
         public long[] Index { get; set; } = Array.Empty<long>();
-    }
-
-    private sealed class FeatureRow
-    {
-        public float[] Features { get; set; } = Array.Empty<float>();
     }
 }

@@ -25,6 +25,29 @@ internal static class InputSchemaChecks
             throw WrongLabelType(column, Describe(shape));
     }
 
+    /// <summary>Checks a scalar label of <paramref name="type"/> (Single for regression, Boolean for binary classification).</summary>
+    public static void CheckScalarLabel(SchemaShape schema, string column, DataViewType type, string task)
+    {
+        var shape = Find(schema, column) ?? throw Missing("label", column, schema.Select(c => c.Name));
+        if (shape.IsKey || shape.Kind != SchemaShape.Column.VectorKind.Scalar || !type.Equals(shape.ItemType))
+            throw WrongScalarLabel(column, Describe(shape), type, task);
+    }
+
+    /// <inheritdoc cref="CheckScalarLabel(SchemaShape, string, DataViewType, string)"/>
+    public static void CheckScalarLabel(DataViewSchema schema, string column, DataViewType type, string task)
+    {
+        var found = schema.GetColumnOrNull(column) ?? throw Missing("label", column, schema.Select(c => c.Name));
+        if (!type.Equals(found.Type))
+            throw WrongScalarLabel(column, found.Type.ToString() ?? "unknown", type, task);
+    }
+
+    private static ArgumentOutOfRangeException WrongScalarLabel(string column, string found, DataViewType type, string task) =>
+        new(nameof(column),
+            $"{Trainer}: the label column '{column}' must be {type} for {task}, but it is {found}." +
+            (type == BooleanDataViewType.Instance
+                ? $" Map the label to true/false first, e.g. with mlContext.Transforms.Expression(\"{column}\", \"x => x == 1\", \"{column}\")."
+                : $" Convert it with mlContext.Transforms.Conversion.ConvertType(\"{column}\", outputKind: DataKind.Single)."));
+
     /// <summary>Returns the feature vector's size; <paramref name="expectedSize"/> is the size the model was trained on.</summary>
     public static int CheckFeatures(DataViewSchema schema, string column, int? expectedSize = null)
     {

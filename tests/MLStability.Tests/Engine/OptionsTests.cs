@@ -95,6 +95,9 @@ public sealed class OptionsTests
         yield return Case(o => { o.ReZero = true; o.ResidualConnections = false; }, "ReZero", "ResidualConnections = true");
         yield return Case(o => o.CheckpointInterval = 0, "CheckpointInterval", "[1, +inf)");
         yield return Case(o => o.Network = (NetworkKind)5, "Network", "Mlp, ResNet, Recurrent");
+        yield return Case(o => o.RegressionLoss = (RegressionLossKind)5, "RegressionLoss", "SquaredError, Huber");
+        yield return Case(o => o.HuberDelta = 0, "HuberDelta", "(0, +inf)");
+        yield return Case(o => o.PositiveClassWeight = 0, "PositiveClassWeight", "(0, 1000000]");
         yield return Case(o => o.InputShape = new[] { 1, 0, 28 }, "InputShape[1]", "[1, +inf)");
         yield return Case(o => { o.Network = NetworkKind.ResNet; o.InputShape = new[] { 28, 28 }; }, "InputShape", "[C, H, W]");
         yield return Case(o => { o.Network = NetworkKind.Recurrent; o.InputShape = new[] { 1, 28, 28 }; }, "InputShape", "[T, F]");

@@ -1,0 +1,30 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace MLStability.Trainers;
+
+/// <summary>
+/// The part of Fit every StableDeep trainer shares: check the features and the input shape, read the rows through
+/// a channel of the MLContext (so warnings and epoch lines reach its log), pick the seed, and train.
+/// </summary>
+internal static class TrainingRun
+{
+    /// <param name="environment">The MLContext's environment.</param>
+    /// <param name="options">Validated options.</param>
+    /// <param name="input">The training data.</param>
+    /// <param name="trainerName">The host's name in the log.</param>
+    /// <param name="read">Reads the data set, given the feature count and the channel.</param>
+    /// <param name="train">Trains on it.</param>
+    public static TModel Fit<TData, TModel>(IHostEnvironment environment, StableDeepOptions options, IDataView input, string trainerName,
+        Func<int, IChannel, TData> read, Func<NetworkTrainer, TData, TModel> train)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        int featureCount = InputSchemaChecks.CheckFeatures(input.Schema, options.FeatureColumnName);
+        options.ValidateInputShape(featureCount, options.FeatureColumnName);
+        IHost host = environment.Register(trainerName);
+        using IChannel channel = host.Start("Training");
+        var data = read(featureCount, channel);
+        int seed = options.Seed ?? host.Rand.Next();
+        return train(new NetworkTrainer(options, seed, message => channel.Info(MessageSensitivity.None, message)), data);
+    }
+}
