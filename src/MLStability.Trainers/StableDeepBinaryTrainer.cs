@@ -44,7 +44,7 @@ public sealed class StableDeepBinaryTrainer : IEstimator<StableDeepBinaryTransfo
     {
         ArgumentNullException.ThrowIfNull(input);
         InputSchemaChecks.CheckScalarLabel(input.Schema, options.LabelColumnName, BooleanDataViewType.Instance, "binary classification");
-        var model = TrainingRun.Fit(environment, options, input, nameof(StableDeepBinaryTrainer),
+        var model = TrainingRun.Fit(environment, options, options.FeatureColumnName, input, nameof(StableDeepBinaryTrainer),
             (featureCount, channel) => TrainingDataReader.ReadBinary(input, options.LabelColumnName, options.FeatureColumnName,
                 featureCount, TrainingObjective.BinaryCrossEntropy(options.PositiveClassWeight), channel),
             (trainer, data) => trainer.Train(data));

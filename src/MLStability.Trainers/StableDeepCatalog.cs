@@ -95,10 +95,10 @@ public static class StableDeepCatalog
     };
 
     /// <summary>The catalog's environment, with this assembly registered (saved regression and binary models need it to load).</summary>
-    private static Microsoft.ML.Runtime.IHostEnvironment RegisteredEnvironment(object catalog)
+    internal static Microsoft.ML.Runtime.IHostEnvironment RegisteredEnvironment(object catalog)
     {
         var environment = HostEnvironmentAccess.From(catalog);
-        environment.ComponentCatalog.RegisterAssembly(typeof(StableDeepCatalog).Assembly);
+        ScalarScoringChain.RegisterWith(environment);
         return environment;
     }
 }

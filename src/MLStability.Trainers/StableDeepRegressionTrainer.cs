@@ -43,7 +43,7 @@ public sealed class StableDeepRegressionTrainer : IEstimator<StableDeepRegressio
     {
         ArgumentNullException.ThrowIfNull(input);
         InputSchemaChecks.CheckScalarLabel(input.Schema, options.LabelColumnName, NumberDataViewType.Single, "regression");
-        var model = TrainingRun.Fit(environment, options, input, nameof(StableDeepRegressionTrainer),
+        var model = TrainingRun.Fit(environment, options, options.FeatureColumnName, input, nameof(StableDeepRegressionTrainer),
             (featureCount, channel) => TrainingDataReader.ReadRegression(input, options.LabelColumnName, options.FeatureColumnName,
                 featureCount, options.RegressionObjective(), channel),
             (trainer, data) => trainer.Train(data));

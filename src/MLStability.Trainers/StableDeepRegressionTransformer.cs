@@ -38,6 +38,9 @@ public sealed class StableDeepRegressionTransformer : ITransformer, IDisposable
     /// <summary>Gradient health of the training run (see <see cref="MLStability.TrainingReport"/>).</summary>
     public TrainingReport TrainingReport => model.Report;
 
+    /// <summary>The trained network, for transforms built on it (the StableDeep featurizer).</summary>
+    internal TrainedNetwork Network => model;
+
     /// <summary>Always true: every output row depends only on its input row.</summary>
     public bool IsRowToRowMapper => true;
 

@@ -59,7 +59,7 @@ public sealed class StableDeepTrainer : IEstimator<StableDeepTransformer>
         var labelType = InputSchemaChecks.CheckLabel(input.Schema, options.LabelColumnName);
         int classCount = (int)labelType.Count;
         var classes = ClassLabels.FromLabelColumn(input.Schema[options.LabelColumnName], classCount);
-        var model = TrainingRun.Fit(environment, options, input, nameof(StableDeepTrainer),
+        var model = TrainingRun.Fit(environment, options, options.FeatureColumnName, input, nameof(StableDeepTrainer),
             (featureCount, channel) => TrainingDataReader.Read(input, options.LabelColumnName, options.FeatureColumnName, featureCount, classCount, channel),
             (trainer, data) => trainer.Train(data));
         return new StableDeepTransformer(model, options, classes);

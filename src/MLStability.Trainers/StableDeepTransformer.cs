@@ -53,6 +53,9 @@ public sealed class StableDeepTransformer : ITransformer, IDisposable
     /// <summary>The device the network runs on, e.g. "cpu" or "cuda:0".</summary>
     public string Device => model.Device.ToString();
 
+    /// <summary>The trained network, for transforms built on it (the StableDeep featurizer).</summary>
+    internal TrainedNetwork Network => model;
+
     /// <summary>Always true: every output row depends only on its input row.</summary>
     public bool IsRowToRowMapper => true;
 

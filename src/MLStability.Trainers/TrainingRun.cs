@@ -9,18 +9,20 @@ namespace MLStability.Trainers;
 /// </summary>
 internal static class TrainingRun
 {
+    /// <summary>Checks, reads and trains; returns what <paramref name="train"/> returns.</summary>
     /// <param name="environment">The MLContext's environment.</param>
     /// <param name="options">Validated options.</param>
+    /// <param name="featureColumnName">The feature column.</param>
     /// <param name="input">The training data.</param>
     /// <param name="trainerName">The host's name in the log.</param>
     /// <param name="read">Reads the data set, given the feature count and the channel.</param>
     /// <param name="train">Trains on it.</param>
-    public static TModel Fit<TData, TModel>(IHostEnvironment environment, StableDeepOptions options, IDataView input, string trainerName,
-        Func<int, IChannel, TData> read, Func<NetworkTrainer, TData, TModel> train)
+    public static TModel Fit<TData, TModel>(IHostEnvironment environment, DeepNetworkOptions options, string featureColumnName, IDataView input,
+        string trainerName, Func<int, IChannel, TData> read, Func<NetworkTrainer, TData, TModel> train)
     {
         ArgumentNullException.ThrowIfNull(input);
-        int featureCount = InputSchemaChecks.CheckFeatures(input.Schema, options.FeatureColumnName);
-        options.ValidateInputShape(featureCount, options.FeatureColumnName);
+        int featureCount = InputSchemaChecks.CheckFeatures(input.Schema, featureColumnName);
+        options.ValidateInputShape(featureCount, featureColumnName);
         IHost host = environment.Register(trainerName);
         using IChannel channel = host.Start("Training");
         var data = read(featureCount, channel);

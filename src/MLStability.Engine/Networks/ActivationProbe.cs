@@ -30,9 +30,9 @@ internal sealed class ActivationProbe
         Tensor zero = torch.zeros_like(mean);
         LastStatistics = kind switch
         {
-            ActivationKind.Sigmoid => torch.stack(new[] { mean, std, (y - 0.5).abs_().gt(0.49).to_type(ScalarType.Float32).mean(), zero }),
-            ActivationKind.Tanh => torch.stack(new[] { mean, std, y.abs().gt(0.99).to_type(ScalarType.Float32).mean(), zero }),
-            _ => torch.stack(new[] { mean, std, zero, y.le(0).all(0).to_type(ScalarType.Float32).mean() }),
+            ActivationKind.Sigmoid => torch.stack(new[] { mean, std, (y - TensorOps.Constant(0.5)).abs_().gt(TensorOps.Constant(0.49)).to_type(ScalarType.Float32).mean(), zero }),
+            ActivationKind.Tanh => torch.stack(new[] { mean, std, y.abs().gt(TensorOps.Constant(0.99)).to_type(ScalarType.Float32).mean(), zero }),
+            _ => torch.stack(new[] { mean, std, zero, y.le(TensorOps.Constant(0)).all(0).to_type(ScalarType.Float32).mean() }),
         };
     }
 }

@@ -23,8 +23,23 @@ internal abstract class DeepNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>Every weight that <see cref="DeepNetworkOptions.Initialization"/> fills, with its bias.</summary>
     public abstract IEnumerable<InitializedWeight> InitializedWeights();
 
+    /// <summary>The output layer: a linear map from the embedding to the outputs.</summary>
+    public abstract Linear Head { get; }
+
+    /// <summary>The width of <see cref="Embed"/>'s output: the head's input.</summary>
+    public virtual long EmbeddingSize => Head.weight!.shape[1];
+
+    /// <summary>
+    /// Everything before the head, in the current mode: the last hidden layer (MLP), the pooled features (ResNet),
+    /// the pooled sequence (Recurrent). [N, D] features to [N, EmbeddingSize].
+    /// </summary>
+    public abstract Tensor Embed(Tensor input);
+
+    /// <summary>Emits <see cref="Embed"/>'s inference graph; returns the embedding's name.</summary>
+    public abstract string ExportEmbeddingOnnx(OnnxGraphBuilder graph, string input);
+
     /// <inheritdoc/>
-    public abstract string ExportOnnx(OnnxGraphBuilder graph, string input);
+    public virtual string ExportOnnx(OnnxGraphBuilder graph, string input) => OnnxLayers.Linear(graph, Head, ExportEmbeddingOnnx(graph, input));
 
     /// <summary>Switches activation statistics on or off for every watched layer that records them.</summary>
     public void CaptureActivations(bool capture)

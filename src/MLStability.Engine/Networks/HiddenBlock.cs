@@ -76,7 +76,7 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         {
             if (branchScale is not null)
                 output = output * branchScale;
-            output = output + (projection != null ? projection.forward(input) : input);
+            output = output.Plus(projection != null ? projection.forward(input) : input);
         }
         return output;
     }

@@ -32,8 +32,8 @@ internal sealed class MlpNetwork : DeepNetwork
     /// <summary>The hidden layers, first to last.</summary>
     public IReadOnlyList<HiddenBlock> Blocks => blockArray;
 
-    /// <summary>The output layer.</summary>
-    public Linear Head => head;
+    /// <inheritdoc/>
+    public override Linear Head => head;
 
     /// <inheritdoc/>
     public override IReadOnlyList<WatchedLayer> WatchedLayers => watched;
@@ -55,19 +55,22 @@ internal sealed class MlpNetwork : DeepNetwork
         LinearLayers().Select(layer => new InitializedWeight(layer.weight!, layer.bias));
 
     /// <inheritdoc/>
-    public override string ExportOnnx(OnnxGraphBuilder graph, string input)
+    public override string ExportEmbeddingOnnx(OnnxGraphBuilder graph, string input)
     {
         string hidden = input;
         foreach (HiddenBlock block in blocks)
             hidden = block.ExportOnnx(graph, hidden);
-        return OnnxLayers.Linear(graph, head, hidden);
+        return hidden;
     }
 
-    public override Tensor forward(Tensor input)
+    /// <inheritdoc/>
+    public override Tensor Embed(Tensor input)
     {
         Tensor hidden = input;
         foreach (HiddenBlock block in blockArray)
             hidden = block.forward(hidden);
-        return head.forward(hidden);
+        return hidden;
     }
+
+    public override Tensor forward(Tensor input) => head.forward(Embed(input));
 }

@@ -79,7 +79,7 @@ internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
             return output;
         if (branchScale is not null)
             output = output * branchScale;
-        return output + input;
+        return output.Plus(input);
     }
 
     /// <summary>Emits the layer over a [T, N, input] sequence; returns the [T, N, output] sequence.</summary>

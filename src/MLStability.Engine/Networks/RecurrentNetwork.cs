@@ -73,18 +73,24 @@ internal sealed class RecurrentNetwork : DeepNetwork
             for (int direction = 0; direction < layer.Directions; direction++)
             {
                 using var forget = layer.Weight("bias_ih", direction).narrow(0, layer.HiddenSize, layer.HiddenSize);
-                forget.fill_(1);
+                forget.fill_(TensorOps.Constant(1));
             }
         }
     }
 
-    public override Tensor forward(Tensor input)
+    /// <inheritdoc/>
+    public override Linear Head => head;
+
+    /// <inheritdoc/>
+    public override Tensor Embed(Tensor input)
     {
         Tensor sequence = input.view(-1, steps, features);
         foreach (var layer in layerArray)
             sequence = layer.forward(sequence);
-        return head.forward(Pool(sequence));
+        return Pool(sequence);
     }
+
+    public override Tensor forward(Tensor input) => head.forward(Embed(input));
 
     /// <summary>[N, T, C] to [N, C]: the mean over steps, or each direction's final output.</summary>
     private Tensor Pool(Tensor sequence)
@@ -101,13 +107,13 @@ internal sealed class RecurrentNetwork : DeepNetwork
     }
 
     /// <inheritdoc/>
-    public override string ExportOnnx(OnnxGraphBuilder graph, string input)
+    public override string ExportEmbeddingOnnx(OnnxGraphBuilder graph, string input)
     {
         string sequence = OnnxLayers.Reshape(graph, input, -1, steps, features);
         sequence = graph.Node("Transpose", new[] { sequence }, OnnxAttribute.Ints("perm", 1, 0, 2)); // [T, N, F]
         foreach (var layer in layerArray)
             sequence = layer.ExportOnnx(graph, sequence);
-        return OnnxLayers.Linear(graph, head, ExportPool(graph, sequence));
+        return ExportPool(graph, sequence);
     }
 
     private string ExportPool(OnnxGraphBuilder graph, string sequence)

@@ -90,7 +90,11 @@ internal sealed class ResNetNetwork : DeepNetwork
         yield return new InitializedWeight(head.weight!, head.bias, Gain: 1.0);
     }
 
-    public override Tensor forward(Tensor input)
+    /// <inheritdoc/>
+    public override Linear Head => head;
+
+    /// <inheritdoc/>
+    public override Tensor Embed(Tensor input)
     {
         Tensor hidden = stem.forward(input.view(-1, channels, height, width));
         if (!preNorm)
@@ -104,14 +108,17 @@ internal sealed class ResNetNetwork : DeepNetwork
             hidden = finalNorm.forward(hidden);
         if (finalActivation != null)
             hidden = finalActivation.forward(hidden);
-        hidden = hidden.mean(new long[] { 2, 3 });
-        if (dropout != null)
-            hidden = dropout.forward(hidden);
-        return head.forward(hidden);
+        return hidden.mean(new long[] { 2, 3 });
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        Tensor pooled = Embed(input);
+        return head.forward(dropout != null ? dropout.forward(pooled) : pooled);
     }
 
     /// <inheritdoc/>
-    public override string ExportOnnx(OnnxGraphBuilder graph, string input)
+    public override string ExportEmbeddingOnnx(OnnxGraphBuilder graph, string input)
     {
         string image = OnnxLayers.Reshape(graph, input, -1, channels, height, width);
         string hidden = stem.ExportNormalize(graph, stem.ExportConvolve(graph, image));
@@ -123,7 +130,6 @@ internal sealed class ResNetNetwork : DeepNetwork
             hidden = Normalizations.ExportOnnx(graph, finalNorm, hidden, rank: 4);
         if (finalActivation != null)
             hidden = OnnxLayers.Activation(graph, activationKind, leakySlope, hidden);
-        string pooled = graph.Node("Flatten", new[] { graph.Node("GlobalAveragePool", new[] { hidden }) }, OnnxAttribute.Int("axis", 1));
-        return OnnxLayers.Linear(graph, head, pooled);
+        return graph.Node("Flatten", new[] { graph.Node("GlobalAveragePool", new[] { hidden }) }, OnnxAttribute.Int("axis", 1));
     }
 }

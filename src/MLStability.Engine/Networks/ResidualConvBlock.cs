@@ -77,7 +77,7 @@ internal sealed class ResidualConvBlock : nn.Module<Tensor, Tensor>
     {
         if (branchScale is not null)
             branch = branch * branchScale;
-        return branch + (projection?.forward(input) ?? input);
+        return branch.Plus(projection?.forward(input) ?? input);
     }
 
     private static Tensor Activate(nn.Module<Tensor, Tensor> activation, ActivationProbe probe, Tensor input)

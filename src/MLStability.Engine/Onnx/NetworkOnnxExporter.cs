@@ -15,13 +15,16 @@ internal static class NetworkOnnxExporter
     /// <param name="metadata">Key-value pairs stored as model metadata.</param>
     /// <param name="addOutputs">Adds the output nodes and declares the outputs, given the network output's name.</param>
     public static byte[] Export(TrainedNetwork model, string featureName, string graphName,
-        IReadOnlyDictionary<string, string> metadata, Action<OnnxGraphBuilder, string> addOutputs)
+        IReadOnlyDictionary<string, string> metadata, Action<OnnxGraphBuilder, string> addOutputs) =>
+        ExportGraph(model, featureName, graphName, metadata, (graph, network, input) => addOutputs(graph, network.ExportOnnx(graph, input)));
+
+    /// <summary>Declares the input, then lets <paramref name="addGraph"/> add every node and output.</summary>
+    private static byte[] ExportGraph(TrainedNetwork model, string featureName, string graphName, IReadOnlyDictionary<string, string> metadata,
+        Action<OnnxGraphBuilder, Networks.DeepNetwork, string> addGraph)
     {
-        if (model.Network is not IOnnxExportable network)
-            throw new NotSupportedException($"{model.Network.GetType().Name} cannot be exported to ONNX.");
         var graph = new OnnxGraphBuilder();
         graph.Input(featureName, OnnxType.Float, null, model.FeatureCount);
-        addOutputs(graph, network.ExportOnnx(graph, featureName));
+        addGraph(graph, model.Network, featureName);
         string version = typeof(NetworkOnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
         return graph.Build(graphName, version, metadata);
     }
@@ -48,5 +51,25 @@ internal static class NetworkOnnxExporter
             graph.Output(score, OnnxType.Float, null, 1);
             graph.Output(probability, OnnxType.Float, null, 1);
             graph.Output(predicted, OnnxType.Bool, null, 1);
+        });
+
+    /// <summary>Transfer learning: output <paramref name="embedding"/> [N, E], the network's input to its head.</summary>
+    public static byte[] ExportEmbedding(TrainedNetwork model, string featureName, string embedding, IReadOnlyDictionary<string, string> metadata) =>
+        ExportGraph(model, featureName, "StableDeepFeaturizer", metadata, (graph, network, input) =>
+        {
+            graph.Node("Identity", new[] { network.ExportEmbeddingOnnx(graph, input) }, embedding);
+            graph.Output(embedding, OnnxType.Float, null, network.EmbeddingSize);
+        });
+
+    /// <summary>Autoencoder: outputs <paramref name="embedding"/> [N, E] and <paramref name="error"/> [N, 1], the mean squared reconstruction error.</summary>
+    public static byte[] ExportAutoencoder(TrainedAutoencoder model, string featureName, string embedding, string error,
+        IReadOnlyDictionary<string, string> metadata) =>
+        ExportGraph(model, featureName, "StableDeepAutoencoder", metadata, (graph, network, input) =>
+        {
+            var (code, reconstructionError) = model.Autoencoder.ExportWithErrorOnnx(graph, input);
+            graph.Node("Identity", new[] { code }, embedding);
+            graph.Node("Identity", new[] { reconstructionError }, error);
+            graph.Output(embedding, OnnxType.Float, null, model.EmbeddingSize);
+            graph.Output(error, OnnxType.Float, null, 1);
         });
 }

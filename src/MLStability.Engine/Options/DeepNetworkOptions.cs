@@ -235,6 +235,9 @@ public class DeepNetworkOptions
     [System.Text.Json.Serialization.JsonIgnore]
     public IProgress<EpochProgress>? Progress { get; set; }
 
+    /// <summary>A shallow copy (arrays shared): for internal variants such as an autoencoder's mirrored decoder.</summary>
+    internal DeepNetworkOptions MemberwiseCopy() => (DeepNetworkOptions)MemberwiseClone();
+
     /// <summary>The width of each hidden layer, first to last, as <see cref="HiddenLayerSizes"/> or HiddenLayers x HiddenSize say.</summary>
     public IReadOnlyList<int> ResolveHiddenLayerSizes() =>
         HiddenLayerSizes?.ToArray() ?? Enumerable.Repeat(HiddenSize, HiddenLayers).ToArray();

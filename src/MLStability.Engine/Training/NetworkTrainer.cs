@@ -44,7 +44,20 @@ internal sealed class NetworkTrainer
         return new TrainedNetwork(network, device, data.FeatureCount, data.OutputCount, report);
     }
 
-    private (DeepNetwork Network, torch.Device Device, TrainingReport Report) Fit(SupervisedData data)
+    /// <summary>
+    /// Trains an MLP autoencoder (the options' hidden layers, a bottleneck of <paramref name="embeddingSize"/>, the
+    /// mirrored decoder) to reconstruct <paramref name="features"/> with mean squared error.
+    /// </summary>
+    public TrainedAutoencoder TrainAutoencoder(float[] features, int featureCount, int embeddingSize)
+    {
+        if (options.Network != NetworkKind.Mlp)
+            throw new ArgumentException($"The autoencoder is an MLP: set Network = Mlp (got {options.Network}).", nameof(options.Network));
+        var data = new RegressionData(features, features, featureCount, featureCount);
+        var (network, device, report) = Fit(data, () => new AutoencoderNetwork(featureCount, embeddingSize, options));
+        return new TrainedAutoencoder((AutoencoderNetwork)network, device, featureCount, report);
+    }
+
+    private (DeepNetwork Network, torch.Device Device, TrainingReport Report) Fit(SupervisedData data, Func<DeepNetwork>? build = null)
     {
         if (data.Rows == 0)
             throw new ArgumentException("The training data has no rows.", nameof(data));
@@ -58,7 +71,7 @@ internal sealed class NetworkTrainer
                         $"({validation?.Rows ?? 0} held out for validation), {data.FeatureCount} features, " +
                         $"{data.OutputCount} outputs, on {device}.");
 
-            var network = NetworkFactory.Create(data.FeatureCount, data.OutputCount, options);
+            var network = build?.Invoke() ?? NetworkFactory.Create(data.FeatureCount, data.OutputCount, options);
             network.to(device);
             try
             {

@@ -36,21 +36,30 @@ internal class TrainedNetwork : IDisposable
     /// </summary>
     public void Predict(ReadOnlySpan<float> features, int rows, Span<float> outputs) => Run(features, rows, outputs, softmax: false);
 
-    protected void Run(ReadOnlySpan<float> features, int rows, Span<float> outputs, bool softmax)
+    /// <summary>Writes the embeddings (the head's input, rows x EmbeddingSize) of the rows, as for transfer learning.</summary>
+    public void Embed(ReadOnlySpan<float> features, int rows, Span<float> outputs) =>
+        Run(features, rows, outputs, (int)Network.EmbeddingSize, input => Network.Embed(input));
+
+    protected void Run(ReadOnlySpan<float> features, int rows, Span<float> outputs, bool softmax) =>
+        Run(features, rows, outputs, OutputCount, input =>
+        {
+            Tensor output = Network.forward(input);
+            return softmax ? nn.functional.softmax(output, 1) : output;
+        });
+
+    /// <summary>Runs <paramref name="compute"/> ([rows, FeatureCount] to [rows, width]) in inference mode.</summary>
+    protected void Run(ReadOnlySpan<float> features, int rows, Span<float> outputs, int width, Func<Tensor, Tensor> compute)
     {
         if (features.Length != rows * FeatureCount)
             throw new ArgumentException($"Expected {rows} x {FeatureCount} feature values, got {features.Length}.", nameof(features));
-        if (outputs.Length < rows * OutputCount)
-            throw new ArgumentException($"Need room for {rows} x {OutputCount} outputs.", nameof(outputs));
+        if (outputs.Length < rows * width)
+            throw new ArgumentException($"Need room for {rows} x {width} outputs.", nameof(outputs));
         if (rows == 0)
             return;
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         Tensor input = torch.tensor(features.ToArray(), new long[] { rows, FeatureCount }).to(Device);
-        Tensor output = Network.forward(input);
-        if (softmax)
-            output = nn.functional.softmax(output, 1);
-        output.cpu().data<float>().CopyTo(outputs[..(rows * OutputCount)]);
+        compute(input).contiguous().cpu().data<float>().CopyTo(outputs[..(rows * width)]);
     }
 
     public void Dispose()
@@ -84,4 +93,26 @@ internal sealed class TrainedClassifier : TrainedNetwork
     /// </summary>
     public void PredictProbabilities(ReadOnlySpan<float> features, int rows, Span<float> probabilities) =>
         Run(features, rows, probabilities, softmax: true);
+}
+
+/// <summary>A trained autoencoder: its outputs per row are the embedding followed by the reconstruction error.</summary>
+internal sealed class TrainedAutoencoder : TrainedNetwork
+{
+    public TrainedAutoencoder(AutoencoderNetwork network, torch.Device device, int featureCount, TrainingReport report)
+        : base(network, device, featureCount, featureCount, report)
+    {
+        Autoencoder = network;
+    }
+
+    public AutoencoderNetwork Autoencoder { get; }
+
+    public int EmbeddingSize => (int)Autoencoder.EmbeddingSize;
+
+    /// <summary>Writes rows x (EmbeddingSize + 1) values: each row's embedding, then its mean squared reconstruction error.</summary>
+    public void EncodeAndScore(ReadOnlySpan<float> features, int rows, Span<float> outputs) =>
+        Run(features, rows, outputs, EmbeddingSize + 1, input =>
+        {
+            Tensor embedding = Autoencoder.Embed(input);
+            return torch.cat(new[] { embedding, Autoencoder.ReconstructionError(input, embedding).unsqueeze(1) }, 1);
+        });
 }

@@ -56,7 +56,7 @@ internal abstract class TrainingObjective
             return Reduce(nn.functional.binary_cross_entropy_with_logits(output, targets, reduction: nn.Reduction.None, pos_weights: weight), reduction);
         }
 
-        public override Tensor? Correct(Tensor output, Tensor targets) => output.gt(0).eq(targets.gt(0.5)).sum();
+        public override Tensor? Correct(Tensor output, Tensor targets) => output.gt(TensorOps.Constant(0)).eq(targets.gt(TensorOps.Constant(0.5))).sum();
     }
 
     private sealed class MeanSquaredErrorObjective : TrainingObjective

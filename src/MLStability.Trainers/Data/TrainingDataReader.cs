@@ -68,15 +68,22 @@ internal static class TrainingDataReader
         return new RegressionData(features, labels.Select(l => (float)l).ToArray(), featureCount, 1, objective);
     }
 
+    /// <summary>Reads every row's features (checked), for unsupervised training.</summary>
+    public static (float[] Features, int Rows) ReadFeatures(IDataView data, string featureName, int featureCount, IChannel channel)
+    {
+        var (features, rows) = ReadRows(data, null, featureName, featureCount, channel, (_, _) => () => 0);
+        return (features, rows.Count);
+    }
+
     /// <summary>
-    /// Reads every row's features (checked) and label; <paramref name="createLabelReader"/> returns a reader that gives
-    /// null for a row to skip (a missing label).
+    /// Reads every row's features (checked) and label (none when <paramref name="labelName"/> is null);
+    /// <paramref name="createLabelReader"/> returns a reader that gives null for a row to skip (a missing label).
     /// </summary>
-    private static (float[] Features, List<double> Labels) ReadRows(IDataView data, string labelName, string featureName,
+    private static (float[] Features, List<double> Labels) ReadRows(IDataView data, string? labelName, string featureName,
         int featureCount, IChannel channel, Func<DataViewRowCursor, DataViewSchema.Column, Func<double?>> createLabelReader)
     {
-        var label = data.Schema[labelName];
         var feature = data.Schema[featureName];
+        var label = labelName is null ? feature : data.Schema[labelName];
         var features = new GrowableArray(featureCount, data.GetRowCount());
         var labels = new List<double>();
         long row = 0, missingLabels = 0;

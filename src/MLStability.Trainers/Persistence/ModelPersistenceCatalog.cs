@@ -62,8 +62,8 @@ public static class ModelPersistenceCatalog
             throw new NotSupportedException(
                 $"'{filePath}' holds a StableDeep model in format version {newest}, but this MLStability reads up to " +
                 $"version {OnnxMetadata.FormatVersion}. Update MLStability to load it.");
-        // Saved regression and binary models end with MLStability's CustomMapping steps.
-        HostEnvironmentAccess.From(catalog).ComponentCatalog.RegisterAssembly(typeof(ModelPersistenceCatalog).Assembly);
+        // Saved regression, binary and autoencoder models end with MLStability's CustomMapping steps.
+        ScalarScoringChain.RegisterWith(HostEnvironmentAccess.From(catalog));
         try
         {
             return catalog.Load(filePath, out inputSchema);

@@ -35,12 +35,12 @@ public static class OnnxMetadata
         return metadata;
     }
 
-    internal static Dictionary<string, string> For(string featureColumn, int featureCount, StableDeepOptions options,
+    internal static Dictionary<string, string> For(string featureColumn, int featureCount, DeepNetworkOptions options,
         IReadOnlyList<EpochProgress> history, TrainingReport report) => new()
     {
         [FormatVersionKey] = FormatVersion.ToString(CultureInfo.InvariantCulture),
         [InputKey] = JsonSerializer.Serialize(new { column = featureColumn, size = featureCount }),
-        [TrainingSummaryKey] = JsonSerializer.Serialize(new { options, epochs = history }, Json),
+        [TrainingSummaryKey] = JsonSerializer.Serialize(new { options = (object)options, epochs = history }, Json), // object: the derived options too
         [TrainingReportKey] = report.ToJson(),
     };
 }

@@ -82,3 +82,32 @@ public sealed class BinaryScoreMapping : CustomMappingFactory<BinaryScoreVectors
         output.PredictedLabel = input.PredictedLabel[0];
     }
 }
+
+/// <summary>Used by saved StableDeep autoencoders: a 1-slot vector output.</summary>
+public sealed class ScalarValueVector
+{
+    /// <summary>The value, as OnnxTransformer yields it.</summary>
+    [ColumnName(ScalarScoringChain.ValueVectorColumn), VectorType(1)]
+    public float[] Value { get; set; } = Array.Empty<float>();
+}
+
+/// <summary>Used by saved StableDeep autoencoders: the value as a scalar (then copied to the user's column name).</summary>
+public sealed class ScalarValue
+{
+    /// <summary>The value.</summary>
+    [ColumnName(ScalarScoringChain.ValueColumn)]
+    public float Value { get; set; }
+}
+
+/// <summary>Used by saved StableDeep autoencoders: 1-slot vector to scalar (the reconstruction error).</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+public sealed class ScalarValueMapping : CustomMappingFactory<ScalarValueVector, ScalarValue>
+{
+    /// <summary>The name a saved model refers to this mapping by.</summary>
+    public const string ContractName = "MLStability.ScalarValue";
+
+    /// <summary>Copies the single value.</summary>
+    public override Action<ScalarValueVector, ScalarValue> GetMapping() => Map;
+
+    internal static void Map(ScalarValueVector input, ScalarValue output) => output.Value = input.Value[0];
+}

@@ -1,0 +1,69 @@
+using Microsoft.ML;
+using MLStability.Trainers;
+
+namespace MLStability.Transforms;
+
+/// <summary>Extension methods that add the StableDeep featurizer and autoencoder to <c>mlContext.Transforms</c>.</summary>
+public static class StableDeepTransformsCatalog
+{
+    /// <summary>
+    /// Appends the penultimate-layer embedding of a fitted StableDeep classifier as a vector column, for transfer
+    /// learning into any ML.NET trainer. The network is not trained again.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="model">A fitted StableDeep multiclass transformer.</param>
+    /// <param name="outputColumnName">The embedding column. Default "Embedding".</param>
+    public static StableDeepFeaturizerEstimator StableDeepFeaturizer(this TransformsCatalog catalog, StableDeepTransformer model,
+        string outputColumnName = "Embedding")
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        return new StableDeepFeaturizerEstimator(model.Network, model.TrainingOptions, model.FeatureColumnName, outputColumnName);
+    }
+
+    /// <inheritdoc cref="StableDeepFeaturizer(TransformsCatalog, StableDeepTransformer, string)"/>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="model">A fitted StableDeep regression transformer.</param>
+    /// <param name="outputColumnName">The embedding column. Default "Embedding".</param>
+    public static StableDeepFeaturizerEstimator StableDeepFeaturizer(this TransformsCatalog catalog, StableDeepRegressionTransformer model,
+        string outputColumnName = "Embedding")
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        return new StableDeepFeaturizerEstimator(model.Network, model.TrainingOptions, model.FeatureColumnName, outputColumnName);
+    }
+
+    /// <inheritdoc cref="StableDeepFeaturizer(TransformsCatalog, StableDeepTransformer, string)"/>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="model">A fitted StableDeep binary transformer.</param>
+    /// <param name="outputColumnName">The embedding column. Default "Embedding".</param>
+    public static StableDeepFeaturizerEstimator StableDeepFeaturizer(this TransformsCatalog catalog, StableDeepBinaryTransformer model,
+        string outputColumnName = "Embedding")
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        return new StableDeepFeaturizerEstimator(model.Network, model.TrainingOptions, model.FeatureColumnName, outputColumnName);
+    }
+
+    /// <summary>
+    /// Creates an unsupervised deep autoencoder that appends an embedding and a reconstruction error (usable for
+    /// anomaly detection). Registers MLStability with the MLContext so that saved autoencoders load again.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="options">Columns, embedding size, architecture and stability settings.</param>
+    public static StableDeepAutoencoderEstimator StableDeepAutoencoder(this TransformsCatalog catalog, StableDeepAutoencoderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new StableDeepAutoencoderEstimator(StableDeepCatalog.RegisteredEnvironment(catalog), options);
+    }
+
+    /// <summary>Creates a StableDeep autoencoder with the default architecture and the given sizes.</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
+    /// <param name="embeddingSize">The bottleneck's width.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    public static StableDeepAutoencoderEstimator StableDeepAutoencoder(this TransformsCatalog catalog, string featureColumnName = "Features",
+        int embeddingSize = 32, int epochs = 10) =>
+        catalog.StableDeepAutoencoder(new StableDeepAutoencoderOptions { FeatureColumnName = featureColumnName, EmbeddingSize = embeddingSize, Epochs = epochs });
+}
