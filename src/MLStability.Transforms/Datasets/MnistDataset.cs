@@ -42,7 +42,8 @@ public static class MnistDataset
         int rows = Math.Min(images.Count, maxRows ?? int.MaxValue);
         var definition = SchemaDefinition.Create(typeof(MnistRow));
         definition[nameof(MnistRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, images.PixelsPerImage);
-        return mlContext.Data.LoadFromEnumerable(ToRows(images, labels, rows), definition);
+        // A list, not a lazy sequence: the view then knows its row count and supports shuffling.
+        return mlContext.Data.LoadFromEnumerable(ToRows(images, labels, rows).ToList(), definition);
     }
 
     /// <summary>Finds "name" or "name.gz" (or MNIST's alternative "name" with '.' before "idx") in the directory.</summary>

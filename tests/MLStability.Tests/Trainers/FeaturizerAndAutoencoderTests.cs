@@ -102,6 +102,24 @@ public sealed class FeaturizerAndAutoencoderTests
         Assert.AreEqual(SchemaShape.Column.VectorKind.Vector, shape.Single(c => c.Name == "Embedding").Kind);
     }
 
+    [TestMethod]
+    public void TheFeaturizerChecksTheFeatureColumnAndScoresLazily()
+    {
+        var ml = new MLContext(seed: 1);
+        var blobs = TestData.Blobs(ml, rows: 120);
+        using var network = ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Trainer(epochs: 1)).Fit(blobs);
+        var featurizer = ml.Transforms.StableDeepFeaturizer(network, "Code");
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => featurizer.Fit(TestData.MnistTrain(ml, 10)));
+        StringAssert.Contains(error.Message, "the feature column 'Features' has 784 values per row, but the model was trained on 8");
+
+        var transformer = featurizer.Fit(blobs);
+        var view = transformer.Transform(blobs); // lazy: nothing is computed until Code is read
+        Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 32), view.Schema["Code"].Type);
+        var codes = view.GetColumn<float[]>("Code").ToArray();
+        Assert.AreEqual(120, codes.Length);
+        Assert.IsTrue(codes.All(c => c.All(float.IsFinite)));
+    }
+
     /// <summary>The probability that a random anomaly scores above a random normal row (ties count half).</summary>
     private static double AreaUnderRoc(float[] scores, bool[] positive)
     {
