@@ -1,0 +1,44 @@
+namespace MLStability.Tests.Engine;
+
+/// <summary>
+/// Inference from several threads while the garbage collector runs continuously: TorchSharp 0.107's <c>a + b</c>
+/// passes a temporary Scalar that the collector may finalize mid-call, which fails natively; the networks use
+/// <see cref="TensorOps"/> instead.
+/// </summary>
+[TestClass]
+public sealed class ConcurrentInferenceTests
+{
+    [TestMethod]
+    public void ScoringOnSeveralThreadsSurvivesConstantGarbageCollection()
+    {
+        var random = new Random(1);
+        var features = Enumerable.Range(0, 64 * 8).Select(_ => (float)random.NextDouble()).ToArray();
+        var labels = Enumerable.Range(0, 64).Select(i => i % 3).ToArray();
+        var options = new DeepNetworkOptions { HiddenLayers = 4, HiddenSize = 16, Epochs = 1, Device = "cpu" };
+        using var model = new NetworkTrainer(options, 1).Train(new ClassificationData(features, labels, 8, 3));
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
+        var scorers = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+        {
+            var outputs = new float[16];
+            long calls = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                model.Embed(features.AsSpan(0, 8), 1, outputs);
+                model.PredictProbabilities(features.AsSpan(0, 8), 1, outputs);
+                calls++;
+            }
+            return calls;
+        })).ToArray();
+        Task.WaitAll(scorers.Append(collector).ToArray());
+        Assert.IsTrue(scorers.All(s => s.Result > 0));
+    }
+}
