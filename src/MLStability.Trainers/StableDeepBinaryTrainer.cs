@@ -13,38 +13,27 @@ namespace MLStability.Trainers;
 /// Input: a Boolean label column and a known-size vector of Single features.
 /// Output: <c>Score</c> (the logit), <c>Probability</c> and <c>PredictedLabel</c> (Boolean), like ML.NET's calibrated binary trainers.
 /// </remarks>
-public sealed class StableDeepBinaryTrainer : IEstimator<StableDeepBinaryTransformer>
+public sealed class StableDeepBinaryTrainer : StableDeepTrainerBase<StableDeepBinaryTransformer>
 {
-    private readonly IHostEnvironment environment;
-    private readonly StableDeepOptions options;
+    private const string Task = "binary classification";
 
-    internal StableDeepBinaryTrainer(IHostEnvironment environment, StableDeepOptions options)
+    internal StableDeepBinaryTrainer(IHostEnvironment environment, StableDeepOptions options) : base(environment, options)
     {
-        options.Validate();
-        this.environment = environment;
-        this.options = options.Clone();
     }
 
-    /// <summary>The options this trainer was created with (a copy).</summary>
-    public StableDeepOptions Options => options.Clone();
+    private protected override void CheckLabel(SchemaShape inputSchema) =>
+        InputSchemaChecks.CheckScalarLabel(inputSchema, TrainingOptions.LabelColumnName, BooleanDataViewType.Instance, Task);
 
-    /// <summary>Checks the input columns and returns the input shape plus Score, Probability and PredictedLabel. Nothing is trained.</summary>
-    /// <param name="inputSchema">The shape of the training data.</param>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        InputSchemaChecks.CheckFeatures(inputSchema, options.FeatureColumnName);
-        InputSchemaChecks.CheckScalarLabel(inputSchema, options.LabelColumnName, BooleanDataViewType.Instance, "binary classification");
-        return new MLContext().BinaryClassification.Trainers.SdcaLogisticRegression(options.LabelColumnName, options.FeatureColumnName)
-            .GetOutputSchema(inputSchema);
-    }
+    private protected override void CheckLabel(DataViewSchema inputSchema) =>
+        InputSchemaChecks.CheckScalarLabel(inputSchema, TrainingOptions.LabelColumnName, BooleanDataViewType.Instance, Task);
 
-    /// <summary>Trains the network on <paramref name="input"/> and returns the fitted transformer.</summary>
-    /// <param name="input">Training data with the label and feature columns.</param>
-    public StableDeepBinaryTransformer Fit(IDataView input)
+    private protected override IEstimator<ITransformer> StockTrainer(MLContext ml) =>
+        ml.BinaryClassification.Trainers.SdcaLogisticRegression(TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName);
+
+    private protected override StableDeepBinaryTransformer Train(IDataView input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        InputSchemaChecks.CheckScalarLabel(input.Schema, options.LabelColumnName, BooleanDataViewType.Instance, "binary classification");
-        var model = TrainingRun.Fit(environment, options, options.FeatureColumnName, input, nameof(StableDeepBinaryTrainer),
+        var options = TrainingOptions;
+        var model = TrainingRun.Fit(Environment, options, options.FeatureColumnName, input, nameof(StableDeepBinaryTrainer),
             (featureCount, channel) => TrainingDataReader.ReadBinary(input, options.LabelColumnName, options.FeatureColumnName,
                 featureCount, TrainingObjective.BinaryCrossEntropy(options.PositiveClassWeight), channel),
             (trainer, data) => trainer.Train(data));

@@ -28,13 +28,6 @@ public static class OnnxMetadata
 
     private static JsonSerializerOptions Json => JsonDefaults.Options;
 
-    internal static Dictionary<string, string> For(StableDeepTransformer model)
-    {
-        var metadata = For(model.FeatureColumnName, model.FeatureCount, model.TrainingOptions, model.TrainingHistory, model.TrainingReport);
-        metadata[ClassLabelsKey] = JsonSerializer.Serialize(model.ClassNames);
-        return metadata;
-    }
-
     internal static Dictionary<string, string> For(string featureColumn, int featureCount, DeepNetworkOptions options,
         IReadOnlyList<EpochProgress> history, TrainingReport report) => new()
     {

@@ -1,0 +1,65 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace MLStability.Trainers;
+
+/// <summary>
+/// What every StableDeep trainer does the same way: validate and copy the options, check the feature and label
+/// columns (on schema shapes before training, and again at Fit, since a bare <c>Fit</c> skips
+/// <c>GetOutputSchema</c>), and describe its output with the shape of a stock ML.NET trainer of the same task.
+/// Only MLStability derives from it.
+/// </summary>
+/// <typeparam name="TTransformer">The fitted model.</typeparam>
+public abstract class StableDeepTrainerBase<TTransformer> : IEstimator<TTransformer> where TTransformer : ITransformer
+{
+    private readonly StableDeepOptions options;
+
+    private protected StableDeepTrainerBase(IHostEnvironment environment, StableDeepOptions options)
+    {
+        options.Validate();
+        Environment = environment;
+        this.options = options.Clone();
+    }
+
+    /// <summary>The options this trainer was created with (a copy; changing it does not affect the trainer).</summary>
+    public StableDeepOptions Options => options.Clone();
+
+    private protected IHostEnvironment Environment { get; }
+
+    /// <summary>The trainer's own copy of the options.</summary>
+    private protected StableDeepOptions TrainingOptions => options;
+
+    /// <summary>
+    /// Checks the input columns and returns the output shape: the input plus the prediction columns. Nothing is trained.
+    /// </summary>
+    /// <param name="inputSchema">The shape of the training data.</param>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        InputSchemaChecks.CheckFeatures(inputSchema, options.FeatureColumnName);
+        CheckLabel(inputSchema);
+        // SchemaShape.Column has no public constructor: a stock trainer of the same task with the same columns
+        // describes exactly the columns this trainer adds.
+        return StockTrainer(new MLContext()).GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>Trains the network on <paramref name="input"/> and returns the fitted transformer.</summary>
+    /// <param name="input">Training data with the label and feature columns.</param>
+    public TTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckLabel(input.Schema);
+        return Train(input);
+    }
+
+    /// <summary>Throws an ML.NET-style error when the label column is missing or of the wrong type.</summary>
+    private protected abstract void CheckLabel(SchemaShape inputSchema);
+
+    /// <inheritdoc cref="CheckLabel(SchemaShape)"/>
+    private protected abstract void CheckLabel(DataViewSchema inputSchema);
+
+    /// <summary>A stock trainer of the same task and columns, used only for its output shape.</summary>
+    private protected abstract IEstimator<ITransformer> StockTrainer(MLContext ml);
+
+    /// <summary>Reads the data (labels checked) and trains.</summary>
+    private protected abstract TTransformer Train(IDataView input);
+}
