@@ -23,9 +23,9 @@ public sealed class StableDeepBinaryTransformer : StableDeepPredictionTransforme
 
     /// <summary>OnnxTransformer, a CustomMapping to the scalar columns, DropColumns.</summary>
     private protected override ITransformer SavedChain() => ScalarScoringChain.Binary(
-        Export(ScalarScoringChain.ScoreVectorColumn, ScalarScoringChain.ProbabilityVectorColumn, ScalarScoringChain.PredictedVectorColumn),
+        Export(ScalarScoringChain.ScoreVectorColumn, ScalarScoringChain.ProbabilityVectorColumn, ScalarScoringChain.PredictedVectorColumn, rowOutputs: true),
         FeatureColumnName, FeatureCount);
 
-    private byte[] Export(string score, string probability, string predicted) =>
-        NetworkOnnxExporter.ExportBinary(Network, FeatureColumnName, score, probability, predicted, Metadata());
+    private byte[] Export(string score, string probability, string predicted, bool rowOutputs = false) =>
+        NetworkOnnxExporter.ExportBinary(Network, FeatureColumnName, score, probability, predicted, Metadata(), rowOutputs);
 }

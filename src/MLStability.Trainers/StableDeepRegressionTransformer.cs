@@ -20,7 +20,8 @@ public sealed class StableDeepRegressionTransformer : StableDeepPredictionTransf
 
     /// <summary>OnnxTransformer, a CustomMapping to the scalar Score, DropColumns.</summary>
     private protected override ITransformer SavedChain() =>
-        ScalarScoringChain.Regression(Export(ScalarScoringChain.ScoreVectorColumn), FeatureColumnName, FeatureCount);
+        ScalarScoringChain.Regression(Export(ScalarScoringChain.ScoreVectorColumn, rowOutputs: true), FeatureColumnName, FeatureCount);
 
-    private byte[] Export(string score) => NetworkOnnxExporter.ExportRegressor(Network, FeatureColumnName, score, Metadata());
+    private byte[] Export(string score, bool rowOutputs = false) =>
+        NetworkOnnxExporter.ExportRegressor(Network, FeatureColumnName, score, Metadata(), rowOutputs);
 }

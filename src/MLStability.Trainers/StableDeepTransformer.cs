@@ -35,7 +35,7 @@ public sealed class StableDeepTransformer : StableDeepPredictionTransformer
     /// </summary>
     private protected override ITransformer SavedChain() => OnnxScoringChain.Build(
         ExportOnnx(new OnnxClassifierNames(FeatureColumnName, MulticlassOutputSchema.ScoreColumnName, OnnxScoringChain.PredictedIndexColumn,
-            PredictClassIndex: true)),
+            PredictClassIndex: true, RowOutputs: true)),
         FeatureColumnName, FeatureCount, classes);
 
     private byte[] ExportOnnx(OnnxClassifierNames names)

@@ -21,7 +21,7 @@ internal static class ClassifierOnnxExporter
             string index = graph.Node("ArgMax", new[] { names.Score }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
             graph.Output(names.Score, OnnxType.Float, null, model.ClassCount);
             AddPrediction(graph, names, index, addClassValues);
-        });
+        }, rowOutputs: names.RowOutputs);
     }
 
     private static void AddPrediction(OnnxGraphBuilder graph, OnnxClassifierNames names, string index,
@@ -46,4 +46,5 @@ internal static class ClassifierOnnxExporter
 /// <param name="Score">Output: [N, K] class probabilities.</param>
 /// <param name="Predicted">Output: [N] the most probable class's value (or its 0-based index).</param>
 /// <param name="PredictClassIndex">Output the class index (int64) instead of the class value.</param>
-internal sealed record OnnxClassifierNames(string Features, string Score, string Predicted, bool PredictClassIndex = false);
+/// <param name="RowOutputs">Declare Score per row ([K]), for OnnxTransformer (see <see cref="OnnxGraphBuilder.RowOutputs"/>).</param>
+internal sealed record OnnxClassifierNames(string Features, string Score, string Predicted, bool PredictClassIndex = false, bool RowOutputs = false);

@@ -34,7 +34,33 @@ internal sealed class OnnxGraphBuilder
 
     public void Input(string name, OnnxType type, params long?[] shape) => inputs.Add(ValueInfo(name, type, shape));
 
-    public void Output(string name, OnnxType type, params long?[] shape) => outputs.Add(ValueInfo(name, type, shape));
+    /// <summary>
+    /// Declares a graph output. With <see cref="RowOutputs"/>, an [N, K] output is declared as [K] and computed by a
+    /// final Reshape to [-1] of the batch value (renamed internally), since each call then scores one row.
+    /// </summary>
+    public void Output(string name, OnnxType type, params long?[] shape)
+    {
+        if (RowOutputs && shape is [null, long width])
+        {
+            string batch = Name(name + "_batch");
+            batchNames[name] = batch; // every node that produces or reads the value now uses the batch name
+            string flat = Int64s("row_shape", -1);
+            nodes.Add(w => w.String(1, batch).String(1, flat).String(2, name).String(3, Name("node_Reshape")).String(4, "Reshape"));
+            outputs.Add(ValueInfo(name, type, new long?[] { width }));
+            return;
+        }
+        outputs.Add(ValueInfo(name, type, shape));
+    }
+
+    /// <summary>
+    /// Declare [N, K] outputs per row, as [K]: for ML.NET's OnnxTransformer, which runs the graph one row at a time
+    /// and would otherwise type such outputs as 1 x K matrices instead of vectors of K.
+    /// </summary>
+    public bool RowOutputs { get; init; }
+
+    private readonly Dictionary<string, string> batchNames = new();
+
+    private string Resolve(string name) => batchNames.TryGetValue(name, out var batch) ? batch : name;
 
     /// <summary>Adds a float initializer and returns its name.</summary>
     public string Initializer(string prefix, float[] values, params long[] dims)
@@ -87,8 +113,8 @@ internal sealed class OnnxGraphBuilder
         nodes.Add(w =>
         {
             foreach (string input in nodeInputs)
-                w.String(1, input);
-            w.String(2, output).String(3, nodeName).String(4, opType);
+                w.String(1, Resolve(input));
+            w.String(2, Resolve(output)).String(3, nodeName).String(4, opType);
             foreach (var attribute in attributes)
                 w.Message(5, attribute.Write);
         });

@@ -34,9 +34,7 @@ internal static class OnnxScoringChain
     {
         var ml = new MLContext();
         var (hashing, hashes) = DistinctHashing(ml, classes.Count);
-        var chain = ml.Transforms
-            .ApplyOnnxModel(new[] { MulticlassOutputSchema.ScoreColumnName, PredictedIndexColumn }, new[] { featureColumn },
-                new MemoryStream(onnxModel, writable: false))
+        var chain = OnnxStep.Apply(ml, onnxModel, featureColumn, MulticlassOutputSchema.ScoreColumnName, PredictedIndexColumn)
             .Append(hashing)
             .Append(ml.Transforms.Conversion.ConvertType(HashColumn, HashKeyColumn, DataKind.UInt32))
             .Append(classes.MapHashToValue(ml, hashes, ClassValueColumn, HashColumn))

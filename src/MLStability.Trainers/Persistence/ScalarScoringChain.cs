@@ -4,9 +4,10 @@ using Microsoft.ML.Data;
 namespace MLStability.Trainers;
 
 /// <summary>
-/// The chain a StableDeep regression, binary or autoencoder transformer saves itself as: OnnxTransformer running the exported
-/// network (its outputs are 1-slot vectors), a CustomMapping to the scalar columns ML.NET's own trainers produce
-/// (see <see cref="RegressionScoreMapping"/>, <see cref="BinaryScoreMapping"/>), and DropColumns of the vectors.
+/// The chains StableDeep regression, binary, featurizer and autoencoder transformers save themselves as: OnnxTransformer
+/// running the exported network (see <see cref="OnnxStep"/>; its [N, 1] outputs become 1-slot vectors), CustomMapping
+/// steps to the scalar columns ML.NET's own trainers produce (see <see cref="RegressionScoreMapping"/>,
+/// <see cref="BinaryScoreMapping"/>, <see cref="ScalarValueMapping"/>), and DropColumns of the intermediate columns.
 /// </summary>
 internal static class ScalarScoringChain
 {
@@ -19,7 +20,7 @@ internal static class ScalarScoringChain
     public static ITransformer Regression(byte[] onnxModel, string featureColumn, int featureCount)
     {
         var ml = NewContext();
-        return ml.Transforms.ApplyOnnxModel(new[] { ScoreVectorColumn }, new[] { featureColumn }, new MemoryStream(onnxModel, writable: false))
+        return OnnxStep.Apply(ml, onnxModel, featureColumn, ScoreVectorColumn)
             .Append(ml.Transforms.CustomMapping<RegressionScoreVector, RegressionScore>(RegressionScoreMapping.Map, RegressionScoreMapping.ContractName))
             .Append(ml.Transforms.DropColumns(ScoreVectorColumn))
             .Fit(EmptyFeatures.View(ml, featureColumn, featureCount));
@@ -29,9 +30,19 @@ internal static class ScalarScoringChain
     {
         var ml = NewContext();
         string[] vectors = { ScoreVectorColumn, ProbabilityVectorColumn, PredictedVectorColumn };
-        return ml.Transforms.ApplyOnnxModel(vectors, new[] { featureColumn }, new MemoryStream(onnxModel, writable: false))
+        return OnnxStep.Apply(ml, onnxModel, featureColumn, vectors)
             .Append(ml.Transforms.CustomMapping<BinaryScoreVectors, BinaryScores>(BinaryScoreMapping.Map, BinaryScoreMapping.ContractName))
             .Append(ml.Transforms.DropColumns(vectors))
+            .Fit(EmptyFeatures.View(ml, featureColumn, featureCount));
+    }
+
+    /// <summary>
+    /// A featurizer: OnnxTransformer alone, its output the embedding column (an E-vector). Stock transforms only.
+    /// </summary>
+    public static ITransformer Featurizer(byte[] onnxModel, string featureColumn, int featureCount, string embeddingColumn)
+    {
+        var ml = new MLContext();
+        return OnnxStep.Apply(ml, onnxModel, featureColumn, embeddingColumn)
             .Fit(EmptyFeatures.View(ml, featureColumn, featureCount));
     }
 
@@ -42,7 +53,7 @@ internal static class ScalarScoringChain
     public static ITransformer Autoencoder(byte[] onnxModel, string featureColumn, int featureCount, string embeddingColumn, string errorColumn)
     {
         var ml = NewContext();
-        return ml.Transforms.ApplyOnnxModel(new[] { embeddingColumn, ValueVectorColumn }, new[] { featureColumn }, new MemoryStream(onnxModel, writable: false))
+        return OnnxStep.Apply(ml, onnxModel, featureColumn, embeddingColumn, ValueVectorColumn)
             .Append(ml.Transforms.CustomMapping<ScalarValueVector, ScalarValue>(ScalarValueMapping.Map, ScalarValueMapping.ContractName))
             .Append(ml.Transforms.CopyColumns(errorColumn, ValueColumn))
             .Append(ml.Transforms.DropColumns(ValueVectorColumn, ValueColumn))

@@ -54,8 +54,9 @@ public sealed class StableDeepAutoencoderTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         byte[] onnx = NetworkOnnxExporter.ExportAutoencoder(model, options.FeatureColumnName, options.EmbeddingColumnName, ScalarScoringChain.ValueVectorColumn,
-            OnnxMetadata.For(options.FeatureColumnName, model.FeatureCount, options, TrainingHistory, TrainingReport));
-        var chain = ScalarScoringChain.Autoencoder(onnx, options.FeatureColumnName, model.FeatureCount, options.EmbeddingColumnName, options.ReconstructionErrorColumnName);
+            OnnxMetadata.For(options.FeatureColumnName, model.FeatureCount, options, TrainingHistory, TrainingReport), rowOutputs: true);
+        var chain = ScalarScoringChain.Autoencoder(onnx, options.FeatureColumnName, model.FeatureCount, options.EmbeddingColumnName,
+            options.ReconstructionErrorColumnName);
         ((ICanSaveModel)chain).Save(ctx);
     }
 

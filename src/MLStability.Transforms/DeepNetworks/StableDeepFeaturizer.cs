@@ -92,10 +92,7 @@ public sealed class StableDeepFeaturizerTransformer : ITransformer
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         byte[] onnx = NetworkOnnxExporter.ExportEmbedding(network, scoring.FeatureColumnName, OutputColumnName,
-            OnnxMetadata.For(scoring.FeatureColumnName, scoring.FeatureCount, options, network.History, network.Report));
-        var ml = new MLContext();
-        var chain = ml.Transforms.ApplyOnnxModel(new[] { OutputColumnName }, new[] { scoring.FeatureColumnName }, new MemoryStream(onnx, writable: false))
-            .Fit(EmptyFeatures.View(ml, scoring.FeatureColumnName, scoring.FeatureCount));
-        ((ICanSaveModel)chain).Save(ctx);
+            OnnxMetadata.For(scoring.FeatureColumnName, scoring.FeatureCount, options, network.History, network.Report), rowOutputs: true);
+        ((ICanSaveModel)ScalarScoringChain.Featurizer(onnx, scoring.FeatureColumnName, scoring.FeatureCount, OutputColumnName)).Save(ctx);
     }
 }

@@ -15,6 +15,8 @@ internal static class RoundTrip
         Assert.AreEqual(inputSchema["Features"].Type, schema["Features"].Type);
         var before = model.Transform(test);
         var after = loaded.Transform(test);
+        Assert.AreEqual(before.Schema["Score"].Type, after.Schema["Score"].Type);
+        Assert.AreEqual(before.Schema["PredictedLabel"].Type, after.Schema["PredictedLabel"].Type);
         CollectionAssert.AreEqual(before.GetColumn<uint>("PredictedLabel").ToArray(), after.GetColumn<uint>("PredictedLabel").ToArray());
         var scoresBefore = TestData.Scores(before);
         var scoresAfter = TestData.Scores(after);

@@ -120,6 +120,30 @@ public sealed class FeaturizerAndAutoencoderTests
         Assert.IsTrue(codes.All(c => c.All(float.IsFinite)));
     }
 
+    [TestMethod]
+    public void CustomColumnNamesSurviveSaveAndLoad()
+    {
+        var ml = new MLContext(seed: 1);
+        var blobs = TestData.Blobs(ml, rows: 90);
+        var options = new StableDeepAutoencoderOptions
+        {
+            EmbeddingSize = 4, HiddenLayerSizes = new[] { 8 }, Epochs = 1, BatchSize = 16, Seed = 1, Device = "cpu",
+            EmbeddingColumnName = "Code", ReconstructionErrorColumnName = "Surprise",
+        };
+        using var autoencoder = ml.Transforms.StableDeepAutoencoder(options).Fit(blobs);
+        string path = Path.Combine(Path.GetTempPath(), "mlstability-tests", Guid.NewGuid().ToString("N") + ".zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        ml.Model.Save(autoencoder, blobs.Schema, path);
+        var loaded = new MLContext().Model.LoadVerified(path, out _).Transform(blobs);
+        Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 4), loaded.Schema["Code"].Type);
+        Assert.AreEqual(NumberDataViewType.Single, loaded.Schema["Surprise"].Type);
+        Assert.IsNull(loaded.Schema.GetColumnOrNull("StableDeep.Value"), "intermediate columns are dropped");
+        var before = autoencoder.Transform(blobs).GetColumn<float>("Surprise").ToArray();
+        var after = loaded.GetColumn<float>("Surprise").ToArray();
+        for (int i = 0; i < before.Length; i++)
+            Assert.AreEqual(before[i], after[i], 1e-5f * Math.Max(1, before[i]), $"row {i}");
+    }
+
     /// <summary>The probability that a random anomaly scores above a random normal row (ties count half).</summary>
     private static double AreaUnderRoc(float[] scores, bool[] positive)
     {
