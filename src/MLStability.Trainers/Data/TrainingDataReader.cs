@@ -69,11 +69,8 @@ internal static class TrainingDataReader
     }
 
     /// <summary>Reads every row's features (checked), for unsupervised training.</summary>
-    public static (float[] Features, int Rows) ReadFeatures(IDataView data, string featureName, int featureCount, IChannel channel)
-    {
-        var (features, rows) = ReadRows(data, null, featureName, featureCount, channel, (_, _) => () => 0);
-        return (features, rows.Count);
-    }
+    public static (float[] Features, int FeatureCount) ReadFeatures(IDataView data, string featureName, int featureCount, IChannel channel) =>
+        (ReadRows(data, null, featureName, featureCount, channel, (_, _) => () => 0).Features, featureCount);
 
     /// <summary>
     /// Reads every row's features (checked) and label (none when <paramref name="labelName"/> is null);

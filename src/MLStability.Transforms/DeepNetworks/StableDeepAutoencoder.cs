@@ -46,7 +46,7 @@ public sealed class StableDeepAutoencoderEstimator : IEstimator<StableDeepAutoen
     {
         var model = TrainingRun.Fit(environment, options, options.FeatureColumnName, input, "StableDeepAutoencoder",
             (featureCount, channel) => TrainingDataReader.ReadFeatures(input, options.FeatureColumnName, featureCount, channel),
-            (trainer, data) => trainer.TrainAutoencoder(data.Features, data.Features.Length / data.Rows, options.EmbeddingSize));
+            (trainer, data) => trainer.TrainAutoencoder(data.Features, data.FeatureCount, options.EmbeddingSize));
         return new StableDeepAutoencoderTransformer(model, options);
     }
 }
