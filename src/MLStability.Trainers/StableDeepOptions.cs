@@ -79,12 +79,5 @@ public sealed class StableDeepOptions : DeepNetworkOptions
         : TrainingObjective.MeanSquaredError;
 
     /// <summary>A copy, so that a trainer is not affected by later changes to the caller's options object.</summary>
-    internal StableDeepOptions Clone()
-    {
-        var copy = (StableDeepOptions)MemberwiseClone();
-        copy.HiddenLayerSizes = HiddenLayerSizes?.ToArray();
-        copy.InputShape = InputShape?.ToArray();
-        copy.ResNetChannels = ResNetChannels?.ToArray()!;
-        return copy;
-    }
+    internal StableDeepOptions Clone() => Copy<StableDeepOptions>();
 }

@@ -21,7 +21,7 @@ internal sealed class AutoencoderNetwork : DeepNetwork
     {
         this.embeddingSize = embeddingSize;
         encoder = new MlpNetwork(inputSize, embeddingSize, options);
-        var mirrored = (DeepNetworkOptions)options.MemberwiseCopy();
+        var mirrored = options.Copy<DeepNetworkOptions>();
         mirrored.HiddenLayerSizes = options.ResolveHiddenLayerSizes().Reverse().ToArray();
         decoder = new MlpNetwork(embeddingSize, inputSize, mirrored);
         RegisterComponents();

@@ -3,19 +3,15 @@ namespace MLStability.Networks;
 /// <summary>Builds the network that <see cref="DeepNetworkOptions.Network"/> names, initialized as the options say.</summary>
 internal static class NetworkFactory
 {
-    /// <param name="inputSize">The flat feature vector's size (checked against InputShape).</param>
+    /// <param name="inputSize">The flat feature vector's size (already checked against InputShape by the trainer).</param>
     /// <param name="outputSize">Outputs: classes, or regression targets.</param>
     /// <param name="options">Validated options.</param>
-    public static DeepNetwork Create(int inputSize, int outputSize, DeepNetworkOptions options)
+    public static DeepNetwork Create(int inputSize, int outputSize, DeepNetworkOptions options) => options.Network switch
     {
-        options.ValidateInputShape(inputSize);
-        return options.Network switch
-        {
-            NetworkKind.ResNet => new ResNetNetwork(options.InputShape!, outputSize, options),
-            NetworkKind.Recurrent => new RecurrentNetwork(options.InputShape!, outputSize, options),
-            _ => new MlpNetwork(inputSize, outputSize, options),
-        };
-    }
+        NetworkKind.ResNet => new ResNetNetwork(options.InputShape!, outputSize, options),
+        NetworkKind.Recurrent => new RecurrentNetwork(options.InputShape!, outputSize, options),
+        _ => new MlpNetwork(inputSize, outputSize, options),
+    };
 
     /// <summary>A one-line description for the training log.</summary>
     public static string Describe(DeepNetworkOptions options) => options.Network switch

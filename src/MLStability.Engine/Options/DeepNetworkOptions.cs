@@ -235,8 +235,18 @@ public class DeepNetworkOptions
     [System.Text.Json.Serialization.JsonIgnore]
     public IProgress<EpochProgress>? Progress { get; set; }
 
-    /// <summary>A shallow copy (arrays shared): for internal variants such as an autoencoder's mirrored decoder.</summary>
-    internal DeepNetworkOptions MemberwiseCopy() => (DeepNetworkOptions)MemberwiseClone();
+    /// <summary>
+    /// A copy of these options (of the derived type) that shares no array with them, so that a trainer or model is
+    /// not affected by later changes to the caller's object; the Progress callback is shared.
+    /// </summary>
+    internal T Copy<T>() where T : DeepNetworkOptions
+    {
+        var copy = (T)MemberwiseClone();
+        copy.HiddenLayerSizes = HiddenLayerSizes?.ToArray();
+        copy.InputShape = InputShape?.ToArray();
+        copy.ResNetChannels = ResNetChannels?.ToArray()!;
+        return copy;
+    }
 
     /// <summary>The width of each hidden layer, first to last, as <see cref="HiddenLayerSizes"/> or HiddenLayers x HiddenSize say.</summary>
     public IReadOnlyList<int> ResolveHiddenLayerSizes() =>

@@ -43,12 +43,6 @@ public sealed class StableDeepAutoencoderOptions : DeepNetworkOptions
         base.Validate();
     }
 
-    internal StableDeepAutoencoderOptions Clone()
-    {
-        var copy = (StableDeepAutoencoderOptions)MemberwiseCopy();
-        copy.HiddenLayerSizes = HiddenLayerSizes?.ToArray();
-        copy.InputShape = InputShape?.ToArray();
-        copy.ResNetChannels = ResNetChannels?.ToArray()!;
-        return copy;
-    }
+    /// <summary>A copy that shares no array with these options.</summary>
+    internal StableDeepAutoencoderOptions Clone() => Copy<StableDeepAutoencoderOptions>();
 }
