@@ -13,15 +13,17 @@ namespace MLStability;
 internal sealed class StepGradientRecorder
 {
     private readonly long steps, lastStep;
+    private readonly TrainingReportBuilder report;
 
-    public StepGradientRecorder(DeepNetwork network, long totalSteps)
+    /// <param name="network">Only recurrent networks record.</param>
+    /// <param name="totalSteps">The run's last optimizer step.</param>
+    /// <param name="report">Receives the norms (and keeps them across checkpoints).</param>
+    public StepGradientRecorder(DeepNetwork network, long totalSteps, TrainingReportBuilder report)
     {
         steps = network is RecurrentNetwork recurrent ? recurrent.Steps : 0;
         lastStep = totalSteps;
+        this.report = report;
     }
-
-    public IReadOnlyList<double>? AtStart { get; set; }
-    public IReadOnlyList<double>? AtEnd { get; private set; }
 
     /// <summary>Whether <paramref name="step"/> (1-based) should record.</summary>
     public bool Records(long step) => steps > 0 && (step == 1 || step == lastStep);
@@ -35,8 +37,8 @@ internal sealed class StepGradientRecorder
         using var perStep = gradient.view(gradient.shape[0], steps, -1).square().sum(new long[] { 0, 2 }).sqrt().to(torch.CPU).to_type(ScalarType.Float64);
         double[] norms = perStep.data<double>().ToArray();
         if (step == 1)
-            AtStart = norms;
+            report.StepGradientsAtStart = norms;
         if (step == lastStep)
-            AtEnd = norms;
+            report.StepGradientsAtEnd = norms;
     }
 }

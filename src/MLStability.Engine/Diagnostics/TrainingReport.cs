@@ -148,14 +148,17 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
     /// <summary>The epoch after which training resumed from a checkpoint, if it did.</summary>
     public int? ResumedAfterEpoch { get; set; }
 
-    /// <summary>Recurrent networks' per-step input gradients on the first and last training batch.</summary>
-    public (IReadOnlyList<double>? AtStart, IReadOnlyList<double>? AtEnd) StepGradients { get; set; }
+    /// <summary>Recurrent networks' per-step input gradients on the first training batch (kept in checkpoints).</summary>
+    public IReadOnlyList<double>? StepGradientsAtStart { get; set; }
+
+    /// <summary>Recurrent networks' per-step input gradients on the last training batch.</summary>
+    public IReadOnlyList<double>? StepGradientsAtEnd { get; set; }
 
     public void Capture(CheckpointFile checkpoint)
     {
         checkpoint.Set("report.epochs", epochs);
         checkpoint.Set("report.events_seen", eventsSeen);
-        checkpoint.Set("report.step_gradients_start", StepGradients.AtStart?.ToArray());
+        checkpoint.Set("report.step_gradients_start", StepGradientsAtStart?.ToArray());
     }
 
     public void Restore(CheckpointFile checkpoint)
@@ -163,7 +166,7 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
         epochs.Clear();
         epochs.AddRange(checkpoint.Get<List<EpochDiagnostics>>("report.epochs"));
         eventsSeen = checkpoint.Get<int>("report.events_seen");
-        StepGradients = (checkpoint.Get<double[]?>("report.step_gradients_start"), null);
+        StepGradientsAtStart = checkpoint.Get<double[]?>("report.step_gradients_start");
     }
 
     public void AddEpoch(EpochProgress progress, IReadOnlyList<LayerStatistics> layers, int samples, IReadOnlyList<InstabilityEvent> allEvents)
@@ -196,8 +199,8 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
             VerdictRules.Remedies(verdict, options), completed: failure == null)
         {
             ResumedAfterEpoch = ResumedAfterEpoch,
-            StepGradientsAtStart = StepGradients.AtStart,
-            StepGradientsAtEnd = StepGradients.AtEnd,
+            StepGradientsAtStart = StepGradientsAtStart,
+            StepGradientsAtEnd = StepGradientsAtEnd,
         };
     }
 }

@@ -58,7 +58,7 @@ internal sealed class TrainingSession : IDisposable
         batchSize = Math.Min(options.BatchSize, train.Rows);
         stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize, options.Normalization);
         schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * options.Epochs);
-        stepGradients = new StepGradientRecorder(network, stepsPerEpoch * options.Epochs);
+        stepGradients = new StepGradientRecorder(network, stepsPerEpoch * options.Epochs, report);
         // Only checkpoints need it, and it reads every feature value once.
         fingerprint = new Lazy<string>(() => Fingerprint(options, network, train, validation, seed));
     }
@@ -83,7 +83,6 @@ internal sealed class TrainingSession : IDisposable
             if (!guard.WeightsAreFinite())
                 throw Fail("the weights hold non-finite values");
         }
-        report.StepGradients = (stepGradients.AtStart, stepGradients.AtEnd);
         var final = report.Build(guard.Events);
         log?.Invoke(final.ToString());
         return final;
@@ -189,7 +188,6 @@ internal sealed class TrainingSession : IDisposable
             guard.Restore(checkpoint);
             earlyStopping.Restore(checkpoint);
             report.Restore(checkpoint);
-            stepGradients.AtStart = report.StepGradients.AtStart;
             shuffler.set_state(checkpoint.GetTensor("rng.shuffle"));
             torch.random.set_rng_state(checkpoint.GetTensor("rng.global"));
             int completed = checkpoint.Get<int>("epoch");
@@ -220,8 +218,7 @@ internal sealed class TrainingSession : IDisposable
                 optimizerState.WriteTo(checkpoint, "opt.");
             guard.Capture(checkpoint);
             earlyStopping.Capture(checkpoint);
-            report.StepGradients = (stepGradients.AtStart, stepGradients.AtEnd);
-            report.Capture(checkpoint);
+                report.Capture(checkpoint);
             checkpoint.SetTensor("rng.shuffle", shuffler.get_state());
             checkpoint.SetTensor("rng.global", torch.random.get_rng_state());
             checkpoint.Save(options.CheckpointDirectory!);
