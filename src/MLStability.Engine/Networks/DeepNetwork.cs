@@ -11,7 +11,7 @@ namespace MLStability.Networks;
 /// The loop, optimizers, recovery, checkpoints and diagnostics work on this type only, so every network kind gets
 /// every stability technique.
 /// </summary>
-internal abstract class DeepNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
+internal abstract class DeepNetwork : nn.Module<Tensor, Tensor>
 {
     protected DeepNetwork(string name) : base(name)
     {
@@ -38,7 +38,7 @@ internal abstract class DeepNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>Emits <see cref="Embed"/>'s inference graph; returns the embedding's name.</summary>
     public abstract string ExportEmbeddingOnnx(OnnxGraphBuilder graph, string input);
 
-    /// <inheritdoc/>
+    /// <summary>Adds the nodes that compute the network's output from <paramref name="input"/>; returns its name.</summary>
     public virtual string ExportOnnx(OnnxGraphBuilder graph, string input) => OnnxLayers.Linear(graph, Head, ExportEmbeddingOnnx(graph, input));
 
     /// <summary>Switches activation statistics on or off for every watched layer that records them.</summary>

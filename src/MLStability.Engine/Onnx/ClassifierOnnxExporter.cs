@@ -8,7 +8,7 @@ namespace MLStability.Onnx;
 internal static class ClassifierOnnxExporter
 {
     /// <summary>Serializes <paramref name="model"/> to ONNX bytes.</summary>
-    /// <param name="model">The trained classifier; its network must implement <see cref="IOnnxExportable"/>.</param>
+    /// <param name="model">The trained classifier.</param>
     /// <param name="names">Names of the graph's input and outputs.</param>
     /// <param name="addClassValues">Adds the 1-D class-value initializer (in class order) and returns its name and element type.</param>
     /// <param name="metadata">Key-value pairs stored as model metadata.</param>

@@ -9,7 +9,7 @@ namespace MLStability.Onnx;
 /// </summary>
 internal static class NetworkOnnxExporter
 {
-    /// <param name="model">The trained network; it must implement <see cref="IOnnxExportable"/>.</param>
+    /// <param name="model">The trained network.</param>
     /// <param name="featureName">The graph input's name.</param>
     /// <param name="graphName">The graph's name.</param>
     /// <param name="metadata">Key-value pairs stored as model metadata.</param>

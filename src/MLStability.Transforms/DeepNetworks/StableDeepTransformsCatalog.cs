@@ -7,37 +7,13 @@ namespace MLStability.Transforms;
 public static class StableDeepTransformsCatalog
 {
     /// <summary>
-    /// Appends the penultimate-layer embedding of a fitted StableDeep classifier as a vector column, for transfer
-    /// learning into any ML.NET trainer. The network is not trained again.
+    /// Appends the penultimate-layer embedding of a fitted StableDeep model (multiclass, regression or binary) as a
+    /// vector column, for transfer learning into any ML.NET trainer. The network is not trained again.
     /// </summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="model">A fitted StableDeep multiclass transformer.</param>
+    /// <param name="model">A fitted StableDeep transformer, e.g. <c>model.OfType&lt;StableDeepTransformer&gt;().Single()</c>.</param>
     /// <param name="outputColumnName">The embedding column. Default "Embedding".</param>
-    public static StableDeepFeaturizerEstimator StableDeepFeaturizer(this TransformsCatalog catalog, StableDeepTransformer model,
-        string outputColumnName = "Embedding")
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(model);
-        return new StableDeepFeaturizerEstimator(model.Network, model.TrainingOptions, model.FeatureColumnName, outputColumnName);
-    }
-
-    /// <inheritdoc cref="StableDeepFeaturizer(TransformsCatalog, StableDeepTransformer, string)"/>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="model">A fitted StableDeep regression transformer.</param>
-    /// <param name="outputColumnName">The embedding column. Default "Embedding".</param>
-    public static StableDeepFeaturizerEstimator StableDeepFeaturizer(this TransformsCatalog catalog, StableDeepRegressionTransformer model,
-        string outputColumnName = "Embedding")
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(model);
-        return new StableDeepFeaturizerEstimator(model.Network, model.TrainingOptions, model.FeatureColumnName, outputColumnName);
-    }
-
-    /// <inheritdoc cref="StableDeepFeaturizer(TransformsCatalog, StableDeepTransformer, string)"/>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="model">A fitted StableDeep binary transformer.</param>
-    /// <param name="outputColumnName">The embedding column. Default "Embedding".</param>
-    public static StableDeepFeaturizerEstimator StableDeepFeaturizer(this TransformsCatalog catalog, StableDeepBinaryTransformer model,
+    public static StableDeepFeaturizerEstimator StableDeepFeaturizer(this TransformsCatalog catalog, StableDeepPredictionTransformer model,
         string outputColumnName = "Embedding")
     {
         ArgumentNullException.ThrowIfNull(catalog);
