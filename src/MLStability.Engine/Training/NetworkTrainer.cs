@@ -37,7 +37,10 @@ internal sealed class NetworkTrainer
         return new TrainedClassifier(network, device, data.FeatureCount, data.ClassCount, report);
     }
 
-    /// <summary>Trains a regressor (the data's objective, mean squared error by default) and returns it ready for inference.</summary>
+    /// <summary>
+    /// Trains a network on real-valued targets with the data's objective (regression, or binary classification with
+    /// binary cross-entropy on logits) and returns it ready for inference; its outputs are raw.
+    /// </summary>
     public TrainedNetwork Train(RegressionData data)
     {
         var (network, device, report) = Fit(data);

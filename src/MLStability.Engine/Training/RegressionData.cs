@@ -3,7 +3,10 @@ using static TorchSharp.torch;
 
 namespace MLStability;
 
-/// <summary>Regression rows: features and <see cref="TargetCount"/> real targets per row.</summary>
+/// <summary>
+/// Rows with <see cref="TargetCount"/> real targets each, fitted with the given objective: regression values (squared
+/// error or Huber), 0/1 labels of a binary classifier (binary cross-entropy), or an autoencoder's own features.
+/// </summary>
 internal sealed class RegressionData : SupervisedData
 {
     private readonly TrainingObjective objective;
