@@ -52,7 +52,8 @@ internal abstract class TrainingObjective
     {
         public override Tensor Loss(Tensor output, Tensor targets, nn.Reduction reduction)
         {
-            using var weight = torch.tensor(new[] { (float)positiveWeight }, device: output.device);
+            // The usual unweighted case needs no weight tensor on the device at every step.
+            using var weight = positiveWeight == 1 ? null : torch.tensor(new[] { (float)positiveWeight }, device: output.device);
             return Reduce(nn.functional.binary_cross_entropy_with_logits(output, targets, reduction: nn.Reduction.None, pos_weights: weight), reduction);
         }
 
