@@ -64,6 +64,13 @@ public sealed class TrainingReport
     public double FirstToLastStepGradientRatio =>
         StepGradientsAtStart is { Count: > 0 } g ? g[0] / g[^1] : double.NaN;
 
+    /// <summary>
+    /// The kernel self-check's verdict for every operation family and shape class the network uses on CPU: which
+    /// implementation ran (LibTorch's kernel, or a workaround where LibTorch's is wrong on this processor) and the
+    /// measured errors. Empty on CUDA and with MLSTABILITY_KERNEL_ROUTES=library.
+    /// </summary>
+    public IReadOnlyList<KernelRoute> KernelRoutes { get; init; } = Array.Empty<KernelRoute>();
+
     /// <summary>The run's first-hidden-layer to head gradient-norm ratio in the last epoch with statistics.</summary>
     public double FirstToLastGradientRatio =>
         Epochs.LastOrDefault(e => e.Layers.Count >= 2)?.FirstToLastGradientRatio ?? double.NaN;
@@ -101,6 +108,12 @@ public sealed class TrainingReport
             foreach (var l in last.Layers)
                 md.AppendLine($"| {l.Layer} | {F(l.GradientNorm)} | {F(l.WeightNorm)} | {F(l.UpdateRatio)} | {F(l.NonFiniteGradientFraction)} | {F(l.ActivationMean)} | {F(l.ActivationStd)} | {F(l.SaturatedFraction)} | {F(l.DeadFraction)} |");
         }
+        if (KernelRoutes.Any(r => r.IsRouted))
+        {
+            md.AppendLine().AppendLine("Kernels routed around faults of LibTorch on this processor:").AppendLine();
+            foreach (var route in KernelRoutes.Where(r => r.IsRouted))
+                md.AppendLine($"- {route}");
+        }
         if (Events.Count > 0)
         {
             md.AppendLine().AppendLine("Instability events:").AppendLine();
@@ -118,6 +131,8 @@ public sealed class TrainingReport
             text.Append(" Remedies: ").Append(string.Join("; ", Remedies)).Append('.');
         if (Events.Count > 0)
             text.Append($" Instability events: {Events.Count} ({string.Join(", ", Events.Select(e => $"{e.Kind}->{e.Action} at step {e.Step}"))}).");
+        if (KernelRoutes.Count(r => r.IsRouted) is int routed and > 0)
+            text.Append($" Kernels routed around LibTorch faults: {routed} ({string.Join("; ", KernelRoutes.Where(r => r.IsRouted))}).");
         return text.ToString();
     }
 
@@ -153,6 +168,9 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
 
     /// <summary>Recurrent networks' per-step input gradients on the last training batch.</summary>
     public IReadOnlyList<double>? StepGradientsAtEnd { get; set; }
+
+    /// <summary>The kernel self-check's verdicts for this network.</summary>
+    public IReadOnlyList<KernelRoute> KernelRoutes { get; init; } = Array.Empty<KernelRoute>();
 
     public void Capture(CheckpointFile checkpoint)
     {
@@ -201,6 +219,7 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
             ResumedAfterEpoch = ResumedAfterEpoch,
             StepGradientsAtStart = StepGradientsAtStart,
             StepGradientsAtEnd = StepGradientsAtEnd,
+            KernelRoutes = KernelRoutes,
         };
     }
 }

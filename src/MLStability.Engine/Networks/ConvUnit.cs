@@ -14,6 +14,8 @@ internal sealed class ConvUnit : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv;
     private readonly nn.Module<Tensor, Tensor>? norm;
     private readonly long kernel, stride;
+    private ConvolutionKernels.Convolution convolve = ConvolutionKernels.Library;
+    private ConvolutionRoute route;
 
     /// <param name="name">Module name.</param>
     /// <param name="inputChannels">Channels in.</param>
@@ -36,12 +38,26 @@ internal sealed class ConvUnit : nn.Module<Tensor, Tensor>
 
     public Conv2d Conv => conv;
 
+    /// <summary>The convolution's shape class, for the kernel self-check.</summary>
+    public ConvolutionShape Shape => new(conv.weight!.shape[1], conv.weight.shape[0], kernel, stride, conv.bias is not null);
+
+    /// <summary>How the convolution is computed (set by the kernel self-check; LibTorch's kernel until then).</summary>
+    public ConvolutionRoute Route
+    {
+        get => route;
+        set
+        {
+            route = value;
+            convolve = ConvolutionKernels.For(value);
+        }
+    }
+
     public nn.Module<Tensor, Tensor>? Norm => norm;
 
     /// <summary>Convolution, then normalization.</summary>
     public override Tensor forward(Tensor input) => Normalize(Convolve(input));
 
-    public Tensor Convolve(Tensor input) => conv.forward(input);
+    public Tensor Convolve(Tensor input) => convolve(input, conv.weight!, conv.bias, stride);
 
     public Tensor Normalize(Tensor input) => norm?.forward(input) ?? input;
 

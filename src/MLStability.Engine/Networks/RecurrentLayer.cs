@@ -13,7 +13,6 @@ namespace MLStability.Networks;
 internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module cell;
-    private readonly Func<Tensor, Tensor> run;
     private readonly nn.Module<Tensor, Tensor>? norm;
     private readonly Dropout? dropout;
     private readonly Parameter? branchScale;
@@ -27,24 +26,12 @@ internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
         OutputSize = HiddenSize * Directions;
         InputSize = inputSize;
         bool both = options.Bidirectional;
-        switch (Kind)
+        cell = Kind switch
         {
-            case RecurrentCellKind.LSTM:
-                var lstm = nn.LSTM(inputSize, HiddenSize, batchFirst: true, bidirectional: both);
-                run = x => lstm.forward(x, null).Item1;
-                cell = lstm;
-                break;
-            case RecurrentCellKind.GRU:
-                var gru = nn.GRU(inputSize, HiddenSize, batchFirst: true, bidirectional: both);
-                run = x => gru.forward(x, null!).Item1;
-                cell = gru;
-                break;
-            default:
-                var rnn = nn.RNN(inputSize, HiddenSize, batchFirst: true, bidirectional: both);
-                run = x => rnn.forward(x, null!).Item1;
-                cell = rnn;
-                break;
-        }
+            RecurrentCellKind.LSTM => nn.LSTM(inputSize, HiddenSize, batchFirst: true, bidirectional: both),
+            RecurrentCellKind.GRU => nn.GRU(inputSize, HiddenSize, batchFirst: true, bidirectional: both),
+            _ => nn.RNN(inputSize, HiddenSize, batchFirst: true, bidirectional: both),
+        };
         preNorm = options.PreNormalization;
         norm = Normalizations.Create(options.Normalization, preNorm ? inputSize : OutputSize, options.NormalizationGroups, spatial: false);
         dropout = options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
@@ -60,6 +47,15 @@ internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
     public int Directions { get; }
     public long OutputSize { get; }
 
+    /// <summary>The layer's shape class, for the kernel self-check.</summary>
+    public RecurrentShape Shape => new(Kind, InputSize, HiddenSize, Directions == 2);
+
+    /// <summary>How the cell runs with autograd on (training); set by the kernel self-check.</summary>
+    public RecurrentRoute TrainingRoute { get; set; }
+
+    /// <summary>How the cell runs without autograd (validation and scoring); set by the kernel self-check.</summary>
+    public RecurrentRoute InferenceRoute { get; set; }
+
     /// <summary>Records the cell output's statistics (saturation of the tanh) for diagnostics.</summary>
     public ActivationProbe Probe { get; }
 
@@ -69,7 +65,7 @@ internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        Tensor output = run(preNorm && norm != null ? norm.forward(input) : input);
+        Tensor output = Run(preNorm && norm != null ? norm.forward(input) : input);
         Probe.Record(output);
         if (!preNorm && norm != null)
             output = norm.forward(output);
@@ -81,6 +77,11 @@ internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
             output = output * branchScale;
         return output.Plus(input);
     }
+
+    /// <summary>Runs the cell over [N, T, input] by the route of the current autograd mode.</summary>
+    private Tensor Run(Tensor sequence) => (torch.is_grad_enabled() ? TrainingRoute : InferenceRoute) == RecurrentRoute.Composed
+        ? RecurrentKernels.Composed(Kind, sequence, RecurrentKernels.Weights(cell, Directions))
+        : RecurrentKernels.Library(cell, sequence);
 
     /// <summary>Emits the layer over a [T, N, input] sequence; returns the [T, N, output] sequence.</summary>
     public string ExportOnnx(OnnxGraphBuilder graph, string sequence)

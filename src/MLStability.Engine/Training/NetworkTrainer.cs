@@ -78,7 +78,8 @@ internal sealed class NetworkTrainer
             network.to(device);
             try
             {
-                using var session = new TrainingSession(options, network, device, train, validation, seed, log, observers);
+                var kernelRoutes = KernelSelfCheck.Prepare(network, options, device, log);
+                using var session = new TrainingSession(options, network, device, train, validation, seed, log, observers, kernelRoutes);
                 var report = session.Run();
                 network.eval();
                 network.CaptureActivations(false);

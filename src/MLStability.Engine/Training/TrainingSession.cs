@@ -38,7 +38,8 @@ internal sealed class TrainingSession : IDisposable
     private bool stopped;
 
     public TrainingSession(DeepNetworkOptions options, DeepNetwork network, torch.Device device, SupervisedData train,
-        SupervisedData? validation, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers)
+        SupervisedData? validation, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers,
+        IReadOnlyList<KernelRoute> kernelRoutes)
     {
         this.options = options;
         this.network = network;
@@ -54,7 +55,7 @@ internal sealed class TrainingSession : IDisposable
         monitor = new GradientMonitor(options.DiagnosticsInterval);
         stepObservers = observers.Prepend(monitor).ToArray();
         earlyStopping = new EarlyStopping(options.EarlyStoppingPatience);
-        report = new TrainingReportBuilder(options);
+        report = new TrainingReportBuilder(options) { KernelRoutes = kernelRoutes };
         batchSize = Math.Min(options.BatchSize, train.Rows);
         stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize, options.Normalization);
         schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * options.Epochs);
@@ -218,7 +219,7 @@ internal sealed class TrainingSession : IDisposable
                 optimizerState.WriteTo(checkpoint, "opt.");
             guard.Capture(checkpoint);
             earlyStopping.Capture(checkpoint);
-                report.Capture(checkpoint);
+            report.Capture(checkpoint);
             checkpoint.SetTensor("rng.shuffle", shuffler.get_state());
             checkpoint.SetTensor("rng.global", torch.random.get_rng_state());
             checkpoint.Save(options.CheckpointDirectory!);

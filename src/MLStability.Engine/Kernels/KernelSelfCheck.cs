@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using MLStability.Networks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLStability;
+
+/// <summary>
+/// Checks, once per process and shape class, that LibTorch's float32 CPU kernels for the operations a network uses
+/// compute what their float64 reference formulas compute, and routes each routed layer (convolutions, recurrent
+/// cells) to an implementation that does. Faults seen: oneDNN's AVX-512 RNN inference kernels and small-channel
+/// convolution input gradients (docs/hardware-correctness.md). Verdicts are cached, so only the first fit of a shape
+/// class pays (milliseconds). The check draws its data from a generator of its own and leaves TorchSharp's global
+/// generator as it found it, so seeded training stays bit-identical whether or not the check ran.
+/// </summary>
+public static class KernelSelfCheck
+{
+    /// <summary>The environment variable that sets the mode: "auto" (default), "safe" or "library".</summary>
+    public const string ModeVariable = "MLSTABILITY_KERNEL_ROUTES";
+
+    /// <summary>The route name of LibTorch's own kernels.</summary>
+    public const string LibraryRoute = "Library";
+
+    /// <summary>
+    /// The largest relative error (against the float64 reference) that a float32 kernel may have, unless the formula
+    /// itself loses more in float32 (ill-conditioned shapes; see <see cref="KernelComparison.Judge"/>).
+    /// </summary>
+    public const double Tolerance = 1e-3;
+
+    private const ulong CheckSeed = 20261130;
+    private static readonly ConcurrentDictionary<string, KernelRoute> Verdicts = new();
+    private static readonly object CheckLock = new();
+    private static KernelRoutingMode? modeOverride;
+
+    /// <summary>
+    /// The CPU as the self-check saw it (model name and the vector instruction sets that decide oneDNN's kernels),
+    /// for logs and fault reports.
+    /// </summary>
+    public static string Processor => CpuDescription.Value;
+
+    /// <summary>The mode in force: a test's override, else <see cref="ModeVariable"/>.</summary>
+    internal static KernelRoutingMode Mode => modeOverride ?? ParseMode(Environment.GetEnvironmentVariable(ModeVariable));
+
+    /// <summary>Forces a mode until the returned object is disposed (tests force the workarounds on with it).</summary>
+    internal static IDisposable OverrideMode(KernelRoutingMode mode)
+    {
+        var previous = modeOverride;
+        modeOverride = mode;
+        return new Restore(() => modeOverride = previous);
+    }
+
+    /// <summary>Forgets the cached verdicts, so that the next fit checks again (tests).</summary>
+    internal static void ForgetVerdicts() => Verdicts.Clear();
+
+    /// <summary>
+    /// Checks every kernel family and shape class that <paramref name="network"/> uses on <paramref name="device"/>,
+    /// routes its convolutions and recurrent layers, and returns the verdicts (also logged). Only CPUs are checked.
+    /// Throws <see cref="KernelFaultException"/> when a kernel is wrong and no route is right.
+    /// </summary>
+    internal static IReadOnlyList<KernelRoute> Prepare(DeepNetwork network, DeepNetworkOptions options, torch.Device device, Action<string>? log)
+    {
+        var mode = Mode;
+        if (device.type != DeviceType.CPU || mode == KernelRoutingMode.Library)
+            return Array.Empty<KernelRoute>();
+        var clock = Stopwatch.StartNew();
+        var routes = new List<KernelRoute>();
+        lock (CheckLock)
+        {
+            // Building check modules draws from the global generator: put it back as it was.
+            using var state = random.get_rng_state();
+            try
+            {
+                foreach (var module in network.modules())
+                    Route(module, mode, routes);
+                if (network is not RecurrentNetwork)
+                    routes.Add(Decide("Activation", $"{options.Activation}", mode, (LibraryRoute, g => ElementaryKernels.Activation(options.Activation, options.LeakyReLUSlope, g))));
+            }
+            finally
+            {
+                random.set_rng_state(state);
+            }
+        }
+        var distinct = routes.Distinct().ToArray();
+        log?.Invoke(Summary(distinct, clock.Elapsed));
+        return distinct;
+    }
+
+    private static void Route(nn.Module module, KernelRoutingMode mode, List<KernelRoute> routes)
+    {
+        switch (module)
+        {
+            case ConvUnit unit:
+                var convolution = unit.Shape;
+                var verdict = Decide("Convolution", convolution.ToString(), mode,
+                    (LibraryRoute, g => ConvolutionKernels.Check(convolution, ConvolutionKernels.Library, g)),
+                    (nameof(ConvolutionRoute.Unfold), g => ConvolutionKernels.Check(convolution, ConvolutionKernels.Unfold, g)));
+                unit.Route = Enum.Parse<ConvolutionRoute>(verdict.Route);
+                routes.Add(verdict);
+                break;
+            case RecurrentLayer layer:
+                var shape = layer.Shape;
+                var inference = Decide("Recurrent inference", shape.ToString(), mode,
+                    (LibraryRoute, g => RecurrentKernels.CheckInference(shape, RecurrentKernels.Library, g)),
+                    (nameof(RecurrentRoute.Composed), g => RecurrentKernels.CheckInference(shape, Composed(shape), g)));
+                var training = Decide("Recurrent training", shape.ToString(), mode,
+                    (LibraryRoute, g => RecurrentKernels.CheckTraining(shape, RecurrentKernels.Library, g)),
+                    (nameof(RecurrentRoute.Composed), g => RecurrentKernels.CheckTraining(shape, Composed(shape), g)));
+                layer.InferenceRoute = Enum.Parse<RecurrentRoute>(inference.Route);
+                layer.TrainingRoute = Enum.Parse<RecurrentRoute>(training.Route);
+                routes.Add(inference);
+                routes.Add(training);
+                break;
+            case Linear linear:
+                long outputs = linear.weight!.shape[0], inputs = linear.weight.shape[1];
+                routes.Add(Decide("Linear", $"{inputs}->{outputs}", mode, (LibraryRoute, g => ElementaryKernels.Linear(inputs, outputs, g))));
+                break;
+            case LayerNorm norm:
+                long width = norm.weight!.shape[0];
+                routes.Add(Decide("LayerNorm", $"{width}", mode, (LibraryRoute, g => ElementaryKernels.LayerNorm(width, g))));
+                break;
+            case BatchNorm batch:
+                long channels = batch.weight!.shape[0];
+                bool spatial = batch is BatchNorm2d;
+                routes.Add(Decide("BatchNorm", $"{channels}{(spatial ? ", images" : "")}", mode, (LibraryRoute, g => ElementaryKernels.BatchNorm(channels, spatial, g))));
+                break;
+            case GroupNormalization group:
+                long groups = group.Groups, groupChannels = group.Weight.shape[0];
+                routes.Add(Decide("GroupNorm", $"{groups} groups, {groupChannels}", mode, (LibraryRoute, g => ElementaryKernels.GroupNorm(groups, groupChannels, g))));
+                break;
+        }
+    }
+
+    private static Func<nn.Module, Tensor, Tensor> Composed(RecurrentShape shape) =>
+        (module, input) => RecurrentKernels.Composed(shape.Cell, input, RecurrentKernels.Weights(module, shape.Directions));
+
+    /// <summary>
+    /// The verdict for a family and shape class: the first candidate (LibTorch's kernel first, then the workarounds)
+    /// whose error is within <see cref="Tolerance"/>; in Safe mode the last candidate. Cached per process.
+    /// </summary>
+    internal static KernelRoute Decide(string family, string shape, KernelRoutingMode mode,
+        params (string Route, Func<Generator, KernelError> Error)[] candidates)
+    {
+        string key = $"{mode}|{family}|{shape}";
+        if (Verdicts.TryGetValue(key, out var cached))
+            return cached;
+        var verdict = Choose(family, shape, mode, candidates);
+        Verdicts[key] = verdict;
+        return verdict;
+    }
+
+    /// <summary><see cref="Decide"/> without the cache: tests feed it deliberately wrong kernels.</summary>
+    internal static KernelRoute Choose(string family, string shape, KernelRoutingMode mode,
+        params (string Route, Func<Generator, KernelError> Error)[] candidates)
+    {
+        double libraryError = double.NaN;
+        var errors = new List<string>();
+        int first = mode == KernelRoutingMode.Safe ? candidates.Length - 1 : 0;
+        for (int i = first; i < candidates.Length; i++)
+        {
+            var (route, check) = candidates[i];
+            KernelError error;
+            using (var generator = new Generator(CheckSeed))
+                error = check(generator);
+            if (route == LibraryRoute)
+                libraryError = error.Error;
+            if (error.Passes)
+                return new KernelRoute(family, shape, route, libraryError, error.Error, error.Allowed);
+            errors.Add($"{route} off by {Format(error.Error)}, allowed {Format(error.Allowed)}");
+        }
+        throw new KernelFaultException(
+            $"Kernel self-check: on this processor ({Processor}) {family} [{shape}] computes wrong values in float32 " +
+            $"({string.Join(", ", errors)}; relative to a float64 reference), and no route " +
+            "around it is right. Training or scoring would be silently wrong, so MLStability stops here. Please report " +
+            "this message with the LibTorch version (docs/hardware-correctness.md). Setting " +
+            $"{ModeVariable}=library skips the check at your own risk.");
+    }
+
+    /// <summary>One log line: what was checked, how long it took, and every route taken.</summary>
+    internal static string Summary(IReadOnlyCollection<KernelRoute> routes, TimeSpan elapsed)
+    {
+        var routed = routes.Where(r => r.IsRouted).ToArray();
+        string verdict = routed.Length == 0
+            ? "LibTorch's kernels match their references"
+            : $"routed {routed.Length}: " + string.Join("; ", routed.Select(r => r.ToString()));
+        return $"Kernel self-check on {Processor}: {routes.Count} kernel(s) checked in {elapsed.TotalMilliseconds:F0} ms " +
+               $"(cached per process); {verdict}.";
+    }
+
+    internal static string Format(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
+
+    private static KernelRoutingMode ParseMode(string? value) => (value ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" or "auto" => KernelRoutingMode.Auto,
+        "safe" => KernelRoutingMode.Safe,
+        "library" => KernelRoutingMode.Library,
+        _ => throw new InvalidOperationException($"{ModeVariable} must be \"auto\", \"safe\" or \"library\"; got \"{value}\"."),
+    };
+
+    private static readonly Lazy<string> CpuDescription = new(DescribeProcessor);
+
+    private static string DescribeProcessor()
+    {
+        string model = "unknown CPU";
+        var flags = new HashSet<string>();
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("model name", StringComparison.Ordinal) && model == "unknown CPU")
+                    model = line[(line.IndexOf(':') + 1)..].Trim();
+                else if (line.StartsWith("flags", StringComparison.Ordinal) && flags.Count == 0)
+                    flags.UnionWith(line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        string[] isa = { "avx2", "avx512f", "avx512_bf16", "avx512_vp2intersect", "amx_bf16" };
+        var present = isa.Where(flags.Contains).ToArray();
+        return flags.Count == 0 ? $"{model}, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}"
+            : $"{model}, {(present.Length == 0 ? "no AVX2" : string.Join(" ", present))}";
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+}
