@@ -62,6 +62,10 @@ Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
 Console.WriteLine($"MicroAccuracy: {metrics.MicroAccuracy:F4}");
 Console.WriteLine($"MacroAccuracy: {metrics.MacroAccuracy:F4}");
 Console.WriteLine($"LogLoss: {metrics.LogLoss:F4}");
+var kernels = model.OfType<StableDeepTransformer>().Single().TrainingReport.KernelRoutes;
+var routed = kernels.Where(k => k.IsRouted).ToArray();
+Console.WriteLine($"Kernels: {kernels.Count} checked on {KernelSelfCheck.Processor}; " +
+                  (routed.Length == 0 ? "LibTorch's own kernels everywhere" : "routed: " + string.Join("; ", routed.AsEnumerable())));
 Console.WriteLine($"Total seconds: {clock.Elapsed.TotalSeconds:F1}");
 return 0;
 

@@ -88,7 +88,8 @@ public sealed class TrainingLoopTests
         Assert.AreEqual(4, reports.Count);
         Assert.IsTrue(reports.All(r => r.ValidationAccuracy is > 0.5 and <= 1 && r.Seconds >= 0 && r.LearningRate > 0 || r.Epoch == 4));
         Assert.AreEqual(10L * 4, reports[^1].Steps, "300 training rows in batches of 32: 10 steps per epoch");
-        Assert.AreEqual(4 + 2, log.Count, "a start line, one line per epoch, the report's summary");
+        Assert.AreEqual(4 + 3, log.Count, "a start line, the kernel self-check, one line per epoch, the report's summary");
+        StringAssert.StartsWith(log[1], "Kernel self-check on ");
     }
 
     [TestMethod]

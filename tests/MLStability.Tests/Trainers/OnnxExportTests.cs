@@ -97,6 +97,25 @@ public sealed class OnnxExportTests
         AssertOnnxRuntimeMatches(options);
     }
 
+    /// <summary>
+    /// With the kernel workarounds forced on (convolutions by unfold, recurrent cells by their equations, in training and
+    /// scoring), ONNX Runtime still reproduces the in-memory scores: the workarounds compute the same network.
+    /// </summary>
+    [TestMethod]
+    public void ForcedKernelWorkaroundsScoreAsOnnxRuntimeDoes()
+    {
+        using var safe = KernelSelfCheck.OverrideMode(KernelRoutingMode.Safe);
+        var resnet = Image(o => o.Normalization = NormalizationKind.BatchNorm);
+        var lstm = Sequence(o => { o.Bidirectional = true; o.RecurrentLayers = 2; });
+        foreach (var options in new[] { resnet, lstm })
+        {
+            var (model, _) = Fit(options);
+            Assert.IsTrue(model.TrainingReport.KernelRoutes.Where(r => r.Family is "Convolution" or "Recurrent inference" or "Recurrent training")
+                .All(r => r.IsRouted), model.TrainingReport.ToString());
+            AssertOnnxRuntimeMatches(options);
+        }
+    }
+
     /// <summary>Trains, exports, runs the ONNX model with ONNX Runtime and compares scores and predicted labels.</summary>
     private static void AssertOnnxRuntimeMatches(StableDeepOptions options)
     {
