@@ -26,7 +26,7 @@ internal static class InterleavedEpochs
         for (int round = 1; round <= rounds; round++)
         {
             using var handLoop = new HandWrittenLoop(handNetwork, data.Features, data.Labels, data.FeatureCount,
-                options.BatchSize, options.LearningRate, options.Seed ?? 1);
+                options.BatchSize, options.EffectiveLearningRate, options.Seed ?? 1);
             var hand = new List<double>();
             options.Progress = new EpochCallback(_ => hand.Add(handLoop.TrainEpoch()));
             var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.StableDeep(options));

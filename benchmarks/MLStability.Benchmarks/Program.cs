@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- cnn|lstm [--epochs N] [--rows N] [--rounds N] [--data DIR]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- scoring [--rows N] [--predictions N] [--rounds N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- diagnostics [--epochs N] [--rows N] [--rounds N] [--depth N]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- tabular [--folds N] [--only NAME]
 using MLStability.Benchmarks;
 
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
@@ -13,11 +14,12 @@ return mode switch
     "cnn" or "lstm" => NetworkBenchmark.Run(mode, rest),
     "scoring" => ScoringBenchmark.Run(rest),
     "diagnostics" => DiagnosticsBenchmark.Run(rest),
+    "tabular" => TabularBenchmark.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|scoring|diagnostics] [options]");
+    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|scoring|diagnostics|tabular] [options]");
     return 2;
 }

@@ -30,8 +30,9 @@ public sealed class StableDeepOptions : DeepNetworkOptions
 
     /// <summary>
     /// Options for images given as a flat CHW feature vector (e.g. from ExtractPixels): a <see cref="NetworkKind.ResNet"/>
-    /// with the default stages, batch normalization (which trains convolutional networks faster than layer
-    /// normalization at these batch sizes) and a peak learning rate of 0.01. Every other option keeps its default.
+    /// with the default stages and the ResNet family's defaults, batch normalization (which trains convolutional
+    /// networks faster than layer normalization at these batch sizes) and a peak learning rate of 0.01. The same as
+    /// setting Network and InputShape alone.
     /// </summary>
     /// <param name="channels">Channels per image (1 for grey, 3 for RGB).</param>
     /// <param name="height">Image height in pixels.</param>
@@ -40,14 +41,12 @@ public sealed class StableDeepOptions : DeepNetworkOptions
     {
         Network = NetworkKind.ResNet,
         InputShape = new[] { channels, height, width },
-        Normalization = NormalizationKind.BatchNorm,
-        LearningRate = 0.01f,
     };
 
     /// <summary>
     /// Options for sequences given as a flat step-major feature vector: a one-layer <see cref="NetworkKind.Recurrent"/>
-    /// network of <paramref name="cell"/>s (LSTM by default) with layer normalization and a peak learning rate of 0.003.
-    /// Every other option keeps its default.
+    /// network of <paramref name="cell"/>s (LSTM by default) with the Recurrent family's defaults: layer normalization
+    /// and a peak learning rate of 0.003. The same as setting Network, InputShape and RecurrentCell alone.
     /// </summary>
     /// <param name="steps">Steps per sequence (T).</param>
     /// <param name="featuresPerStep">Features per step (F).</param>
@@ -57,7 +56,6 @@ public sealed class StableDeepOptions : DeepNetworkOptions
         Network = NetworkKind.Recurrent,
         InputShape = new[] { steps, featuresPerStep },
         RecurrentCell = cell,
-        LearningRate = 0.003f,
     };
 
     /// <inheritdoc/>

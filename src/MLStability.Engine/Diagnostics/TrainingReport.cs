@@ -31,7 +31,7 @@ public sealed class TrainingReport
 
     /// <summary>
     /// The run's verdict: <see cref="GradientHealthVerdict.NonFinite"/> if training failed on a non-finite value,
-    /// otherwise the last epoch's verdict.
+    /// otherwise the verdict of the epoch whose weights the model holds (<see cref="WeightsEpoch"/>).
     /// </summary>
     public GradientHealthVerdict Verdict { get; }
 
@@ -43,6 +43,12 @@ public sealed class TrainingReport
 
     /// <summary>False when training stopped with an error.</summary>
     public bool Completed { get; }
+
+    /// <summary>
+    /// The epoch whose weights the model holds: the last one, or with a validation split the one with the best
+    /// validation loss, which training restores at the end (early stopping or not). 0 when no epoch finished.
+    /// </summary>
+    public int WeightsEpoch { get; init; }
 
     /// <summary>The epoch after which this run resumed from a checkpoint, or null when it started from scratch.</summary>
     public int? ResumedAfterEpoch { get; init; }
@@ -81,6 +87,8 @@ public sealed class TrainingReport
         var md = new StringBuilder();
         md.AppendLine($"## Training report: {Verdict}{(Completed ? "" : " (training failed)")}").AppendLine();
         md.AppendLine($"Evidence: {Evidence}").AppendLine();
+        if (Epochs.Count > 0 && WeightsEpoch != Epochs[^1].Progress.Epoch)
+            md.AppendLine($"The model holds the weights of epoch {WeightsEpoch} (best validation loss), not of the last epoch.").AppendLine();
         if (Remedies.Count > 0)
         {
             md.AppendLine("Remedies:");
@@ -163,6 +171,9 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
     /// <summary>The epoch after which training resumed from a checkpoint, if it did.</summary>
     public int? ResumedAfterEpoch { get; set; }
 
+    /// <summary>The epoch whose weights training returns, when it is not the last (the best validation epoch).</summary>
+    public int? WeightsEpoch { get; set; }
+
     /// <summary>Recurrent networks' per-step input gradients on the first training batch (kept in checkpoints).</summary>
     public IReadOnlyList<double>? StepGradientsAtStart { get; set; }
 
@@ -207,7 +218,8 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
         }
         else if (epochs.Count > 0)
         {
-            (verdict, evidence) = (epochs[^1].Verdict, epochs[^1].Evidence);
+            var returned = epochs.LastOrDefault(e => e.Progress.Epoch == WeightsEpoch) ?? epochs[^1];
+            (verdict, evidence) = (returned.Verdict, returned.Evidence);
         }
         else
         {
@@ -217,6 +229,7 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
             VerdictRules.Remedies(verdict, options), completed: failure == null)
         {
             ResumedAfterEpoch = ResumedAfterEpoch,
+            WeightsEpoch = WeightsEpoch ?? epochs.LastOrDefault()?.Progress.Epoch ?? 0,
             StepGradientsAtStart = StepGradientsAtStart,
             StepGradientsAtEnd = StepGradientsAtEnd,
             KernelRoutes = KernelRoutes,

@@ -4,18 +4,22 @@ namespace MLStability;
 
 /// <summary>
 /// The documented rules that turn an epoch's statistics into a <see cref="GradientHealthVerdict"/>, checked in this
-/// order (the first that fires wins):
+/// order (the first that fires wins). Every rule is scale-free: multiplying the targets, the loss or the inputs by a
+/// constant does not change a verdict, so a healthy regression on targets in the millions is Healthy.
 /// <list type="number">
 /// <item>NonFinite: a non-finite loss or gradient event in the epoch, or non-finite values in sampled gradients.</item>
-/// <item>Exploding: a layer's gradient norm above 1e3, or first-layer / last-layer gradient norm above 1e3.</item>
-/// <item>Vanishing: first-layer / last-layer gradient norm below 1e-3, or a first-layer gradient norm below 1e-8.</item>
+/// <item>Exploding: first-layer / last-layer gradient norm above 1e3 (the gradient grows on its way back); or the
+/// activations' standard deviation grows more than 1e3-fold from the first hidden layer to the last (the signal grows
+/// on its way forward); or a step changes some layer's weights by more than their own norm (update ratio above 1).</item>
+/// <item>Vanishing: first-layer / last-layer gradient norm below 1e-3, or both zero.</item>
 /// <item>SaturatedUnits: on average over hidden layers, more than half of sigmoid/tanh outputs within 0.01 of a bound.</item>
-/// <item>DeadUnits: on average over hidden layers, more than half of ReLU-family units never positive in a batch.</item>
+/// <item>DeadUnits: on average over hidden layers, more than half of ReLU units never positive in a batch (ReLU only:
+/// the other activations pass gradients for negative inputs).</item>
 /// </list>
 /// </summary>
 internal static class VerdictRules
 {
-    public const double ExplodingNorm = 1e3, ExplodingRatio = 1e3, VanishingRatio = 1e-3, VanishingNorm = 1e-8;
+    public const double ExplodingRatio = 1e3, ExplodingActivationGrowth = 1e3, ExplodingUpdateRatio = 1, VanishingRatio = 1e-3;
     public const double SaturatedShare = 0.5, DeadShare = 0.5;
 
     public static (GradientHealthVerdict Verdict, string Evidence) Judge(IReadOnlyList<LayerStatistics> layers,
@@ -34,13 +38,19 @@ internal static class VerdictRules
         var last = layers[^1];
         double ratio = first.GradientNorm / last.GradientNorm;
         string ratioText = $"first/last gradient norm {F(first.GradientNorm)} / {F(last.GradientNorm)} = {F(ratio)}";
-        var largest = layers.MaxBy(l => l.GradientNorm)!;
-        if (largest.GradientNorm > ExplodingNorm || ratio > ExplodingRatio)
-            return (GradientHealthVerdict.Exploding, $"largest gradient norm {F(largest.GradientNorm)} ({largest.Layer}); {ratioText}");
-        if (ratio < VanishingRatio || first.GradientNorm < VanishingNorm || double.IsNaN(ratio))
+        if (ratio > ExplodingRatio)
+            return (GradientHealthVerdict.Exploding, ratioText);
+        var hidden = layers.Take(layers.Count - 1).ToList();
+        var probed = hidden.Where(l => l.ActivationStd > 0).ToList();
+        if (probed.Count >= 2 && probed[^1].ActivationStd / probed[0].ActivationStd > ExplodingActivationGrowth)
+            return (GradientHealthVerdict.Exploding, $"activation std grows from {F(probed[0].ActivationStd)} ({probed[0].Layer}) " +
+                                                     $"to {F(probed[^1].ActivationStd)} ({probed[^1].Layer}); {ratioText}");
+        var jumping = layers.MaxBy(l => l.UpdateRatio)!;
+        if (jumping.UpdateRatio > ExplodingUpdateRatio)
+            return (GradientHealthVerdict.Exploding, $"a step changes {jumping.Layer}'s weights by {F(jumping.UpdateRatio)} of their norm; {ratioText}");
+        if (ratio < VanishingRatio || double.IsNaN(ratio))
             return (GradientHealthVerdict.Vanishing, ratioText);
 
-        var hidden = layers.Take(layers.Count - 1).ToList();
         if (hidden.Count > 0)
         {
             double saturated = hidden.Average(l => l.SaturatedFraction);
@@ -63,7 +73,7 @@ internal static class VerdictRules
         {
             case GradientHealthVerdict.Vanishing:
                 Add(!o.ResidualConnections, "set ResidualConnections = true");
-                Add(o.Normalization == NormalizationKind.None, "set Normalization = NormalizationKind.LayerNorm");
+                Add(o.EffectiveNormalization == NormalizationKind.None, "set Normalization = NormalizationKind.LayerNorm");
                 Add(bounded, "use Activation = ActivationKind.ReLU with Initialization = InitializationKind.HeNormal");
                 Add(!bounded && o.Initialization is not (InitializationKind.HeNormal or InitializationKind.HeUniform),
                     "use InitializationKind.HeNormal with ReLU-family activations");
@@ -72,20 +82,20 @@ internal static class VerdictRules
             case GradientHealthVerdict.Exploding:
             case GradientHealthVerdict.NonFinite:
                 Add(o.GradientClipping == GradientClippingKind.None, "set GradientClipping = GradientClippingKind.GlobalNorm, ClippingThreshold = 1");
-                Add(true, $"lower LearningRate (e.g. {F(o.LearningRate / 10)})");
-                Add(o.Normalization == NormalizationKind.None, "set Normalization = NormalizationKind.LayerNorm");
+                Add(true, $"lower LearningRate (e.g. {F(o.EffectiveLearningRate / 10)})");
+                Add(o.EffectiveNormalization == NormalizationKind.None, "set Normalization = NormalizationKind.LayerNorm");
                 Add(o.Initialization == InitializationKind.StandardNormal, "use InitializationKind.HeNormal (ReLU) or XavierUniform (tanh) instead of StandardNormal");
                 Add(o.WarmupSteps == 0, "set WarmupSteps = 100");
                 Add(o.OnInstability != InstabilityPolicy.Rollback, "set OnInstability = InstabilityPolicy.Rollback");
                 break;
             case GradientHealthVerdict.SaturatedUnits:
                 Add(true, "use Activation = ActivationKind.ReLU or GELU");
-                Add(o.Normalization == NormalizationKind.None, "set Normalization = NormalizationKind.LayerNorm");
+                Add(o.EffectiveNormalization == NormalizationKind.None, "set Normalization = NormalizationKind.LayerNorm");
                 Add(o.Initialization is InitializationKind.Default or InitializationKind.StandardNormal, "use InitializationKind.XavierUniform with sigmoid or tanh");
                 break;
             case GradientHealthVerdict.DeadUnits:
                 Add(true, "use Activation = ActivationKind.LeakyReLU or GELU");
-                Add(true, $"lower LearningRate (e.g. {F(o.LearningRate / 10)})");
+                Add(true, $"lower LearningRate (e.g. {F(o.EffectiveLearningRate / 10)})");
                 Add(o.Initialization != InitializationKind.HeNormal, "use InitializationKind.HeNormal");
                 break;
         }

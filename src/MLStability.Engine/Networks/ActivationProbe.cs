@@ -5,7 +5,8 @@ namespace MLStability.Networks;
 
 /// <summary>
 /// Records statistics of an activation's output on the steps diagnostics sample: [mean, std, saturated fraction,
-/// dead fraction]. Saturation applies to bounded activations (sigmoid, tanh), dead units to the ReLU family.
+/// dead fraction]. Saturation applies to bounded activations (sigmoid, tanh), dead units to ReLU only: LeakyReLU, ELU,
+/// GELU and SELU still pass a gradient for negative inputs, so a unit that is never positive is not dead there.
 /// </summary>
 internal sealed class ActivationProbe
 {
@@ -32,7 +33,8 @@ internal sealed class ActivationProbe
         {
             ActivationKind.Sigmoid => torch.stack(new[] { mean, std, (y - TensorOps.Constant(0.5)).abs_().gt(TensorOps.Constant(0.49)).to_type(ScalarType.Float32).mean(), zero }),
             ActivationKind.Tanh => torch.stack(new[] { mean, std, y.abs().gt(TensorOps.Constant(0.99)).to_type(ScalarType.Float32).mean(), zero }),
-            _ => torch.stack(new[] { mean, std, zero, y.le(TensorOps.Constant(0)).all(0).to_type(ScalarType.Float32).mean() }),
+            ActivationKind.ReLU => torch.stack(new[] { mean, std, zero, y.le(TensorOps.Constant(0)).all(0).to_type(ScalarType.Float32).mean() }),
+            _ => torch.stack(new[] { mean, std, zero, zero }),
         };
     }
 }

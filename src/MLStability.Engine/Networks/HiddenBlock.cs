@@ -15,7 +15,7 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     private readonly Linear linear;
     private readonly nn.Module<Tensor, Tensor>? norm;
     private readonly nn.Module<Tensor, Tensor> activation;
-    private readonly Dropout? dropout;
+    private readonly nn.Module<Tensor, Tensor>? dropout;
     private readonly Linear? projection;
     private readonly Parameter? branchScale;
     private readonly bool residual, preNorm;
@@ -27,9 +27,9 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         linear = nn.Linear(inputSize, outputSize);
         preNorm = options.PreNormalization;
         long normalized = preNorm ? inputSize : outputSize;
-        norm = Normalizations.Create(options.Normalization, normalized, options.NormalizationGroups, spatial: false);
+        norm = Normalizations.Create(options.EffectiveNormalization, normalized, options.NormalizationGroups, spatial: false);
         activation = Activations.Create(options.Activation, options.LeakyReLUSlope);
-        dropout = options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
+        dropout = Activations.Dropout(options.Activation, options.Dropout);
         residual = options.ResidualConnections;
         activationKind = options.Activation;
         leakySlope = options.LeakyReLUSlope;

@@ -5,11 +5,16 @@ using static TorchSharp.torch;
 
 namespace MLStability.Networks;
 
-/// <summary>A multilayer perceptron of <see cref="HiddenBlock"/>s followed by a linear head producing logits.</summary>
+/// <summary>
+/// A multilayer perceptron of <see cref="HiddenBlock"/>s followed by a linear head producing logits. With residual
+/// connections and a normalization, the residual stream (a sum that grows with depth) is normalized once more before the
+/// head, so that the logits start at the same scale whatever the depth.
+/// </summary>
 internal sealed class MlpNetwork : DeepNetwork
 {
     private readonly ModuleList<HiddenBlock> blocks = new();
     private readonly HiddenBlock[] blockArray; // the same blocks, for allocation-free access on every step
+    private readonly nn.Module<Tensor, Tensor>? finalNorm;
     private readonly Linear head;
     private readonly WatchedLayer[] watched;
 
@@ -21,6 +26,8 @@ internal sealed class MlpNetwork : DeepNetwork
             blocks.Add(new HiddenBlock($"block{blocks.Count}", width, size, options));
             width = size;
         }
+        if (options.ResidualConnections && blocks.Count > 0)
+            finalNorm = Normalizations.Create(options.EffectiveNormalization, width, options.NormalizationGroups, spatial: false);
         head = nn.Linear(width, outputSize);
         blockArray = blocks.ToArray();
         RegisterComponents();
@@ -60,7 +67,7 @@ internal sealed class MlpNetwork : DeepNetwork
         string hidden = input;
         foreach (HiddenBlock block in blocks)
             hidden = block.ExportOnnx(graph, hidden);
-        return hidden;
+        return finalNorm is null ? hidden : Normalizations.ExportOnnx(graph, finalNorm, hidden, rank: 2);
     }
 
     /// <inheritdoc/>
@@ -69,7 +76,7 @@ internal sealed class MlpNetwork : DeepNetwork
         Tensor hidden = input;
         foreach (HiddenBlock block in blockArray)
             hidden = block.forward(hidden);
-        return hidden;
+        return finalNorm?.forward(hidden) ?? hidden;
     }
 
     public override Tensor forward(Tensor input) => head.forward(Embed(input));

@@ -33,7 +33,7 @@ internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
             _ => nn.RNN(inputSize, HiddenSize, batchFirst: true, bidirectional: both),
         };
         preNorm = options.PreNormalization;
-        norm = Normalizations.Create(options.Normalization, preNorm ? inputSize : OutputSize, options.NormalizationGroups, spatial: false);
+        norm = Normalizations.Create(options.EffectiveNormalization, preNorm ? inputSize : OutputSize, options.NormalizationGroups, spatial: false);
         dropout = options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
         residual = options.ResidualConnections && inputSize == OutputSize;
         branchScale = residual && options.ReZero ? new Parameter(torch.zeros(1)) : null;

@@ -18,7 +18,7 @@ internal sealed class ResNetNetwork : DeepNetwork
     private readonly ResidualConvBlock[] blockArray;
     private readonly nn.Module<Tensor, Tensor>? finalNorm;
     private readonly nn.Module<Tensor, Tensor>? finalActivation;
-    private readonly Dropout? dropout;
+    private readonly nn.Module<Tensor, Tensor>? dropout;
     private readonly Linear head;
     private readonly long channels, height, width;
     private readonly bool preNorm;
@@ -35,7 +35,7 @@ internal sealed class ResNetNetwork : DeepNetwork
         leakySlope = options.LeakyReLUSlope;
         int[] stages = options.ResNetChannels;
         // A pre-norm network's stem is a bare convolution: the first block normalizes and activates its output.
-        var stemNorm = preNorm ? NormalizationKind.None : options.Normalization;
+        var stemNorm = preNorm ? NormalizationKind.None : options.EffectiveNormalization;
         stem = new ConvUnit("stem", channels, stages[0], 3, 1, stemNorm, stages[0], options.NormalizationGroups);
         stemActivation = Activations.Create(activationKind, leakySlope);
         stemProbe = new ActivationProbe(activationKind);
@@ -51,10 +51,10 @@ internal sealed class ResNetNetwork : DeepNetwork
         }
         if (preNorm)
         {
-            finalNorm = Normalizations.Create(options.Normalization, inputChannels, options.NormalizationGroups, spatial: true);
+            finalNorm = Normalizations.Create(options.EffectiveNormalization, inputChannels, options.NormalizationGroups, spatial: true);
             finalActivation = Activations.Create(activationKind, leakySlope);
         }
-        dropout = options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
+        dropout = Activations.Dropout(options.Activation, options.Dropout);
         head = nn.Linear(inputChannels, outputSize);
         blockArray = blocks.ToArray();
         RegisterComponents();

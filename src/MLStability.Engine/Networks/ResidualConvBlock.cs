@@ -28,7 +28,7 @@ internal sealed class ResidualConvBlock : nn.Module<Tensor, Tensor>
         residual = options.ResidualConnections;
         activationKind = options.Activation;
         leakySlope = options.LeakyReLUSlope;
-        var kind = options.Normalization;
+        var kind = options.EffectiveNormalization;
         int groups = options.NormalizationGroups;
         first = new ConvUnit("conv1", inputChannels, outputChannels, 3, stride, kind, preNorm ? inputChannels : outputChannels, groups);
         second = new ConvUnit("conv2", outputChannels, outputChannels, 3, 1, kind, outputChannels, groups);

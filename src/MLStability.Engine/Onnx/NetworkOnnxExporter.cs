@@ -25,7 +25,7 @@ internal static class NetworkOnnxExporter
     {
         var graph = new OnnxGraphBuilder { RowOutputs = rowOutputs };
         graph.Input(featureName, OnnxType.Float, null, model.FeatureCount);
-        addGraph(graph, model.Network, featureName);
+        addGraph(graph, model.Network, model.Scaling.Features?.ExportOnnx(graph, featureName) ?? featureName);
         string version = typeof(NetworkOnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
         return graph.Build(graphName, version, metadata);
     }
@@ -35,7 +35,7 @@ internal static class NetworkOnnxExporter
         bool rowOutputs = false) =>
         Export(model, featureName, "StableDeepRegressor", metadata, (graph, output) =>
         {
-            graph.Node("Identity", new[] { output }, score);
+            graph.Node("Identity", new[] { model.Scaling.Targets?.ExportInverseOnnx(graph, output) ?? output }, score);
             graph.Output(score, OnnxType.Float, null, 1);
         }, rowOutputs);
 

@@ -24,10 +24,10 @@ internal abstract class ParameterOptimizer : IDisposable
     public static ParameterOptimizer Create(DeepNetworkOptions options, IEnumerable<Parameter> parameters) => options.Optimizer switch
     {
         OptimizerKind.Sgd => new SgdOptimizer(parameters, options.WeightDecay, momentum: 0, nesterov: false),
-        OptimizerKind.Momentum => new SgdOptimizer(parameters, options.WeightDecay, options.Momentum, options.Nesterov),
+        OptimizerKind.Momentum => new SgdOptimizer(parameters, options.WeightDecay, options.EffectiveMomentum, options.Nesterov),
         OptimizerKind.Adam => new AdamOptimizer(parameters, options.WeightDecay, decoupledWeightDecay: false),
         OptimizerKind.AdamW => new AdamOptimizer(parameters, options.WeightDecay, decoupledWeightDecay: true),
-        OptimizerKind.RmsProp => new RmsPropOptimizer(parameters, options.WeightDecay, options.Momentum),
+        OptimizerKind.RmsProp => new RmsPropOptimizer(parameters, options.WeightDecay, options.EffectiveMomentum),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
     };
 

@@ -103,9 +103,11 @@ public class DeepNetworkOptions
 
     /// <summary>
     /// Normalization of each hidden layer's pre-activation (MLP), of each convolution's output (ResNet), or of each
-    /// recurrent layer's output sequence (Recurrent). Default <see cref="NormalizationKind.LayerNorm"/>.
+    /// recurrent layer's output sequence (Recurrent). Default null: the network family's own,
+    /// <see cref="NormalizationKind.LayerNorm"/> for Mlp and Recurrent, <see cref="NormalizationKind.BatchNorm"/> for
+    /// ResNet (which trains convolutional networks faster at these batch sizes).
     /// </summary>
-    public NormalizationKind Normalization { get; set; } = NormalizationKind.LayerNorm;
+    public NormalizationKind? Normalization { get; set; }
 
     /// <summary>
     /// Weight initialization of every linear and convolution layer and of recurrent input weights; recurrent
@@ -129,8 +131,11 @@ public class DeepNetworkOptions
     /// <summary>The update rule. Default <see cref="OptimizerKind.AdamW"/>.</summary>
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
 
-    /// <summary>Peak learning rate (reached at the end of warmup). Default 1e-3; valid range (0, 10].</summary>
-    public float LearningRate { get; set; } = 1e-3f;
+    /// <summary>
+    /// Peak learning rate (reached at the end of warmup). Default null: the network family's own, 1e-3 for Mlp, 0.01
+    /// for ResNet, 0.003 for Recurrent. Valid range (0, 10].
+    /// </summary>
+    public float? LearningRate { get; set; }
 
     /// <summary>
     /// Weight decay: decoupled for <see cref="OptimizerKind.AdamW"/>, an L2 term added to the gradient for the
@@ -138,8 +143,25 @@ public class DeepNetworkOptions
     /// </summary>
     public float WeightDecay { get; set; } = 1e-4f;
 
-    /// <summary>Momentum of <see cref="OptimizerKind.Momentum"/> and <see cref="OptimizerKind.RmsProp"/>. Default 0.9; valid range [0, 1).</summary>
-    public float Momentum { get; set; } = 0.9f;
+    /// <summary>
+    /// Momentum of <see cref="OptimizerKind.Momentum"/> and <see cref="OptimizerKind.RmsProp"/>. Default null: 0.9 for
+    /// Momentum, 0 for RmsProp (PyTorch's defaults). Valid range [0, 1).
+    /// </summary>
+    public float? Momentum { get; set; }
+
+    /// <summary>The normalization in force: <see cref="Normalization"/>, or the network family's default.</summary>
+    public NormalizationKind EffectiveNormalization => Normalization ?? (Network == NetworkKind.ResNet ? NormalizationKind.BatchNorm : NormalizationKind.LayerNorm);
+
+    /// <summary>The peak learning rate in force: <see cref="LearningRate"/>, or the network family's default.</summary>
+    public float EffectiveLearningRate => LearningRate ?? Network switch
+    {
+        NetworkKind.ResNet => 0.01f,
+        NetworkKind.Recurrent => 0.003f,
+        _ => 1e-3f,
+    };
+
+    /// <summary>The momentum in force: <see cref="Momentum"/>, or the optimizer's default.</summary>
+    public float EffectiveMomentum => Momentum ?? (Optimizer == OptimizerKind.RmsProp ? 0f : 0.9f);
 
     /// <summary>Uses Nesterov momentum with <see cref="OptimizerKind.Momentum"/>. Default false.</summary>
     public bool Nesterov { get; set; }
@@ -147,7 +169,10 @@ public class DeepNetworkOptions
     /// <summary>The learning-rate schedule after warmup. Default <see cref="LearningRateScheduleKind.Cosine"/>.</summary>
     public LearningRateScheduleKind LearningRateSchedule { get; set; } = LearningRateScheduleKind.Cosine;
 
-    /// <summary>Optimizer steps of linear warmup from LearningRate / WarmupSteps up to LearningRate. Default 100; valid range [0, +inf).</summary>
+    /// <summary>
+    /// Optimizer steps of linear warmup from LearningRate / WarmupSteps up to LearningRate, at most a tenth of the
+    /// run's steps (a 30-step run warms up for 3). Default 100; valid range [0, +inf).
+    /// </summary>
     public int WarmupSteps { get; set; } = 100;
 
     /// <summary>Decay factor gamma of the <see cref="LearningRateScheduleKind.Step"/> and <see cref="LearningRateScheduleKind.Exponential"/> schedules. Default 0.1; valid range (0, 1].</summary>
@@ -162,8 +187,29 @@ public class DeepNetworkOptions
     /// <summary>Final learning rate of the Linear and Cosine schedules. Default 0; valid range [0, LearningRate].</summary>
     public float MinimumLearningRate { get; set; }
 
-    /// <summary>Passes over the training data. Default 10; valid range [1, 100000].</summary>
-    public int Epochs { get; set; } = 10;
+    /// <summary>
+    /// Passes over the training data. Default null: automatic, 10 epochs, or more on small data sets so that training
+    /// takes at least <see cref="AutomaticMinimumSteps"/> optimizer steps (at most 1000 epochs). Valid range [1, 100000].
+    /// </summary>
+    public int? Epochs { get; set; }
+
+    /// <summary>The optimizer steps that automatic <see cref="Epochs"/> reach at least (small data sets need many epochs).</summary>
+    public const int AutomaticMinimumSteps = 500;
+
+    /// <summary>
+    /// How features are scaled inside the model. Default <see cref="FeatureScalingKind.Robust"/>: standardized from the
+    /// training rows' medians and interquartile ranges, in training, scoring and the ONNX export, so unscaled tables
+    /// (features from 0.001 to 4,000) train as well as scaled ones. None leaves them as they are.
+    /// </summary>
+    public FeatureScalingKind FeatureScaling { get; set; } = FeatureScalingKind.Robust;
+
+    /// <summary>
+    /// Regression only: trains on targets standardized by the training rows' mean and standard deviation and undoes it
+    /// at the output (in memory and in the ONNX export), so Score stays in the user's units while the network sees
+    /// values near 1 (targets in thousands or in millionths train alike). The reported losses and HuberDelta are then
+    /// in standard deviations of the target. Default true.
+    /// </summary>
+    public bool StandardizeTargets { get; set; } = true;
 
     /// <summary>Rows per mini-batch. Default 128; valid range [1, 1048576].</summary>
     public int BatchSize { get; set; } = 128;
@@ -248,6 +294,13 @@ public class DeepNetworkOptions
         return copy;
     }
 
+    /// <summary>
+    /// The epochs of a run with <paramref name="stepsPerEpoch"/> optimizer steps per epoch: <see cref="Epochs"/>, or when
+    /// it is null, 10 or enough to reach <see cref="AutomaticMinimumSteps"/> steps, at most 1000.
+    /// </summary>
+    internal int ResolveEpochs(long stepsPerEpoch) =>
+        Epochs ?? (int)Math.Clamp((AutomaticMinimumSteps + stepsPerEpoch - 1) / Math.Max(1, stepsPerEpoch), 10, 1000);
+
     /// <summary>The width of each hidden layer, first to last, as <see cref="HiddenLayerSizes"/> or HiddenLayers x HiddenSize say.</summary>
     public IReadOnlyList<int> ResolveHiddenLayerSizes() =>
         HiddenLayerSizes?.ToArray() ?? Enumerable.Repeat(HiddenSize, HiddenLayers).ToArray();
@@ -269,21 +322,26 @@ public class DeepNetworkOptions
         }
         OptionChecks.Defined(owner, nameof(Activation), Activation);
         OptionChecks.InHalfOpenRange(owner, nameof(LeakyReLUSlope), LeakyReLUSlope, 0, 1);
-        OptionChecks.Defined(owner, nameof(Normalization), Normalization);
+        if (Normalization is NormalizationKind normalization)
+            OptionChecks.Defined(owner, nameof(Normalization), normalization);
         OptionChecks.Defined(owner, nameof(Initialization), Initialization);
         OptionChecks.InHalfOpenRange(owner, nameof(Dropout), Dropout, 0, 1);
         OptionChecks.Defined(owner, nameof(GradientClipping), GradientClipping);
         OptionChecks.Positive(owner, nameof(ClippingThreshold), ClippingThreshold);
         OptionChecks.Defined(owner, nameof(Optimizer), Optimizer);
-        OptionChecks.InLeftOpenRange(owner, nameof(LearningRate), LearningRate, 0, 10);
+        if (LearningRate is float learningRate)
+            OptionChecks.InLeftOpenRange(owner, nameof(LearningRate), learningRate, 0, 10);
         OptionChecks.InHalfOpenRange(owner, nameof(WeightDecay), WeightDecay, 0, 1);
-        OptionChecks.InHalfOpenRange(owner, nameof(Momentum), Momentum, 0, 1);
+        if (Momentum is float momentum)
+            OptionChecks.InHalfOpenRange(owner, nameof(Momentum), momentum, 0, 1);
         OptionChecks.Defined(owner, nameof(LearningRateSchedule), LearningRateSchedule);
         OptionChecks.InRange(owner, nameof(WarmupSteps), WarmupSteps, 0, int.MaxValue);
         OptionChecks.InLeftOpenRange(owner, nameof(LearningRateDecay), LearningRateDecay, 0, 1);
         OptionChecks.InRange(owner, nameof(LearningRateDecaySteps), LearningRateDecaySteps, 0, int.MaxValue);
-        OptionChecks.InClosedRange(owner, nameof(MinimumLearningRate), MinimumLearningRate, 0, LearningRate, "LearningRate");
-        OptionChecks.InRange(owner, nameof(Epochs), Epochs, 1, 100_000);
+        OptionChecks.InClosedRange(owner, nameof(MinimumLearningRate), MinimumLearningRate, 0, EffectiveLearningRate, "LearningRate");
+        if (Epochs is int epochs)
+            OptionChecks.InRange(owner, nameof(Epochs), epochs, 1, 100_000);
+        OptionChecks.Defined(owner, nameof(FeatureScaling), FeatureScaling);
         OptionChecks.InRange(owner, nameof(BatchSize), BatchSize, 1, 1 << 20);
         OptionChecks.InHalfOpenRange(owner, nameof(ValidationFraction), ValidationFraction, 0, 1);
         OptionChecks.InRange(owner, nameof(EarlyStoppingPatience), EarlyStoppingPatience, 0, int.MaxValue);
@@ -327,11 +385,11 @@ public class DeepNetworkOptions
             throw new ArgumentException(
                 $"{owner}.{nameof(InputShape)} must be {(expectedRank == 3 ? "[C, H, W] (channels, height, width)" : "[T, F] (steps, features per step)")} " +
                 $"for {nameof(Network)} = {Network}; got {(InputShape is null ? "null" : "[" + string.Join(", ", InputShape) + "]")}.", nameof(InputShape));
-        if (ZeroInitLastNormalization && (!ResidualConnections || Normalization == NormalizationKind.None))
+        if (ZeroInitLastNormalization && (!ResidualConnections || EffectiveNormalization == NormalizationKind.None))
             throw new ArgumentException(
                 $"{owner}.{nameof(ZeroInitLastNormalization)} starts each residual branch at zero: it needs " +
                 $"{nameof(ResidualConnections)} = true and a {nameof(Normalization)} other than None.", nameof(ZeroInitLastNormalization));
-        if (Network == NetworkKind.Recurrent && Normalization is NormalizationKind.BatchNorm or NormalizationKind.GroupNorm)
+        if (Network == NetworkKind.Recurrent && EffectiveNormalization is NormalizationKind.BatchNorm or NormalizationKind.GroupNorm)
             throw new ArgumentException(
                 $"{owner}.{nameof(Normalization)} = {Normalization} is not available for recurrent networks: use LayerNorm or None.", nameof(Normalization));
     }

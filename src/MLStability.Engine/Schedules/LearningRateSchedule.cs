@@ -1,8 +1,9 @@
 namespace MLStability;
 
 /// <summary>
-/// The learning rate at each optimizer step: linear warmup, then the closed form of
-/// <see cref="LearningRateScheduleKind"/>. Pure arithmetic, so tests compare it with the formulas directly.
+/// The learning rate at each optimizer step: linear warmup (at most a tenth of the run, so a short run still reaches
+/// its peak rate), then the closed form of <see cref="LearningRateScheduleKind"/>. Pure arithmetic, so tests compare it
+/// with the formulas directly.
 /// </summary>
 internal sealed class LearningRateSchedule
 {
@@ -10,16 +11,19 @@ internal sealed class LearningRateSchedule
     private readonly double peak, minimum, decay;
     private readonly long warmupSteps, decaySteps, totalSteps;
 
+    /// <summary>Warmup takes at most 1 / this of the run's steps.</summary>
+    public const int MaximumWarmupShare = 10;
+
     /// <param name="options">The schedule settings.</param>
     /// <param name="stepsPerEpoch">Optimizer steps per epoch (the default decay interval).</param>
     /// <param name="totalSteps">Optimizer steps in the whole run.</param>
     public LearningRateSchedule(DeepNetworkOptions options, long stepsPerEpoch, long totalSteps)
     {
         kind = options.LearningRateSchedule;
-        peak = options.LearningRate;
+        peak = options.EffectiveLearningRate;
         minimum = options.MinimumLearningRate;
         decay = options.LearningRateDecay;
-        warmupSteps = options.WarmupSteps;
+        warmupSteps = Math.Min(options.WarmupSteps, totalSteps / MaximumWarmupShare);
         decaySteps = options.LearningRateDecaySteps > 0 ? options.LearningRateDecaySteps : Math.Max(1, stepsPerEpoch);
         this.totalSteps = totalSteps;
     }

@@ -3,7 +3,10 @@ using static TorchSharp.torch;
 
 namespace MLStability;
 
-/// <summary>A data set's features and targets as tensors on the training device, for the whole fit.</summary>
+/// <summary>
+/// A data set's features and targets as tensors on the training device, for the whole fit, scaled as the fit's
+/// <see cref="DataScaling"/> says (once here, rather than at every step).
+/// </summary>
 internal sealed class DeviceTensors : IDisposable
 {
     private DeviceTensors(Tensor features, Tensor targets)
@@ -16,11 +19,15 @@ internal sealed class DeviceTensors : IDisposable
     public Tensor Targets { get; }
     public long Rows => Targets.shape[0];
 
-    public static DeviceTensors Create(SupervisedData data, torch.Device device)
+    public static DeviceTensors Create(SupervisedData data, torch.Device device, DataScaling scaling)
     {
         using var scope = torch.NewDisposeScope();
         Tensor features = torch.tensor(data.Features, new long[] { data.Rows, data.FeatureCount }).to(device);
-        Tensor targets = data.TargetTensor(device);
+        if (scaling.Features is AffineScaling featureScaling)
+            features = featureScaling.Apply(features);
+        Tensor targets = data is RegressionData { TargetsAreFeatures: true } ? features.clone() : data.TargetTensor(device);
+        if (scaling.Targets is AffineScaling targetScaling)
+            targets = targetScaling.Apply(targets);
         return new DeviceTensors(features.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope());
     }
 

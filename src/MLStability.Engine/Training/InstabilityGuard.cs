@@ -8,14 +8,31 @@ namespace MLStability;
 /// <summary>
 /// Detects unstable steps (non-finite loss or gradient, loss spikes) and applies
 /// <see cref="DeepNetworkOptions.OnInstability"/>: stop, skip the step, or roll back to the last good weights and
-/// optimizer state with a lower learning rate and tighter clipping. Gives up after
+/// optimizer state with a lower learning rate (and, after non-finite values, tighter clipping). Gives up after
 /// <see cref="DeepNetworkOptions.MaxRecoveries"/> recoveries.
 /// </summary>
+/// <remarks>
+/// A loss spike is judged against robust statistics, so that the noise of small batches near convergence never counts:
+/// the step's loss must exceed <see cref="DeepNetworkOptions.LossSpikeFactor"/> times the median of the last
+/// <see cref="WindowSize"/> accepted losses and also lie above that median by a tenth of the run's initial loss level (a
+/// loss of 0.04 against a median of 0.003 is no spike when training started at 2.3), and this must hold for
+/// <see cref="SpikeEvidenceSteps"/> steps in a row. The learning-rate cut of a spike rollback is temporary: it is
+/// undone step by step after every 2 x RollbackSnapshotSteps healthy steps. Non-finite values are never noise: their
+/// rollbacks cut the rate and tighten clipping for good.
+/// </remarks>
 internal sealed class InstabilityGuard : IDisposable
 {
     private const int SpikeWarmupSteps = 20;
-    private const double AverageRate = 0.05;
     private const float RollbackClippingThreshold = 1f;
+
+    /// <summary>Accepted losses whose median is the reference for spikes.</summary>
+    public const int WindowSize = 64;
+
+    /// <summary>Consecutive spiking steps before a spike is an instability.</summary>
+    public const int SpikeEvidenceSteps = 3;
+
+    /// <summary>A spike must exceed the median by at least this share of the initial loss level.</summary>
+    private const double SpikeFloorShare = 0.1;
 
     private readonly DeepNetworkOptions options;
     private readonly DeepNetwork network;
@@ -24,7 +41,12 @@ internal sealed class InstabilityGuard : IDisposable
     private ModuleState? weights;
     private OptimizerSnapshot? optimizerState;
     private long snapshotStep;
-    private double lossAverage;
+    private readonly Queue<double> recentLosses = new();
+    private double initialLevel = double.NaN;
+    private int consecutiveSpikes;
+    private bool suspicious;
+    private long healthySteps;
+    private double permanentScale = 1, spikeScale = 1;
     private long acceptedSteps;
     private int recoveries;
 
@@ -37,8 +59,8 @@ internal sealed class InstabilityGuard : IDisposable
         Snapshot(0);
     }
 
-    /// <summary>Multiplies the scheduled learning rate; lowered by each rollback.</summary>
-    public double LearningRateScale { get; private set; } = 1;
+    /// <summary>Multiplies the scheduled learning rate; lowered by each rollback (for spikes, until training is healthy again).</summary>
+    public double LearningRateScale => permanentScale * spikeScale;
 
     /// <summary>The clipper in force; rollbacks tighten it.</summary>
     public GradientClipper? Clipper { get; private set; }
@@ -50,9 +72,32 @@ internal sealed class InstabilityGuard : IDisposable
     {
         if (!double.IsFinite(loss))
             return InstabilityKind.NonFiniteLoss;
-        if (options.LossSpikeFactor > 0 && acceptedSteps >= SpikeWarmupSteps && loss > options.LossSpikeFactor * lossAverage)
-            return InstabilityKind.LossSpike;
-        return null;
+        suspicious = IsSpike(loss);
+        consecutiveSpikes = suspicious ? consecutiveSpikes + 1 : 0;
+        if (consecutiveSpikes < SpikeEvidenceSteps)
+            return null;
+        consecutiveSpikes = 0;
+        return InstabilityKind.LossSpike;
+    }
+
+    /// <summary>The median of the recent accepted losses, the reference for spikes (NaN before the first step).</summary>
+    public double RecentMedian
+    {
+        get
+        {
+            if (recentLosses.Count == 0)
+                return double.NaN;
+            var sorted = recentLosses.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+    }
+
+    private bool IsSpike(double loss)
+    {
+        if (options.LossSpikeFactor <= 0 || acceptedSteps < SpikeWarmupSteps)
+            return false;
+        double median = RecentMedian;
+        return loss > options.LossSpikeFactor * median && loss - median > SpikeFloorShare * initialLevel;
     }
 
     /// <summary>
@@ -82,8 +127,17 @@ internal sealed class InstabilityGuard : IDisposable
     /// </summary>
     public bool Accept(long step, double loss)
     {
-        lossAverage = acceptedSteps == 0 ? loss : lossAverage + AverageRate * (loss - lossAverage);
+        // A suspicious step trains, but its loss stays out of the reference until the spike is confirmed or gone.
+        if (!suspicious)
+        {
+            recentLosses.Enqueue(loss);
+            if (recentLosses.Count > WindowSize)
+                recentLosses.Dequeue();
+        }
         acceptedSteps++;
+        if (acceptedSteps == SpikeWarmupSteps)
+            initialLevel = RecentMedian;
+        RecoverLearningRate();
         if (options.OnInstability != InstabilityPolicy.Rollback || step % options.RollbackSnapshotSteps != 0)
             return true;
         if (!WeightsAreFinite())
@@ -102,7 +156,7 @@ internal sealed class InstabilityGuard : IDisposable
     public void Handle(InstabilityKind kind, int epoch, long step, double loss, double gradientNorm,
         Func<string, Exception> fail)
     {
-        string numbers = $"loss {F(loss)}, running average {F(lossAverage)}, gradient norm {F(gradientNorm)}";
+        string numbers = $"loss {F(loss)}, recent median {F(RecentMedian)}, gradient norm {F(gradientNorm)}";
         if (options.OnInstability == InstabilityPolicy.Stop)
         {
             events.Add(new InstabilityEvent(epoch, step, kind, InstabilityPolicy.Stop, numbers));
@@ -119,7 +173,7 @@ internal sealed class InstabilityGuard : IDisposable
             events.Add(new InstabilityEvent(epoch, step, kind, InstabilityPolicy.SkipStep, numbers + "; step skipped"));
             return;
         }
-        RollBack();
+        RollBack(kind);
         events.Add(new InstabilityEvent(epoch, step, kind, InstabilityPolicy.Rollback, numbers +
             $"; restored the weights of step {snapshotStep}, learning-rate scale {F(LearningRateScale)}, " +
             $"clipping {Clipper!.Kind} {F(Clipper.Threshold)}"));
@@ -128,10 +182,14 @@ internal sealed class InstabilityGuard : IDisposable
     /// <summary>Writes the guard's state (scales, clipping, running loss, events, rollback snapshot) into a checkpoint.</summary>
     public void Capture(CheckpointFile checkpoint)
     {
-        checkpoint.Set("guard.lr_scale", LearningRateScale);
+        checkpoint.Set("guard.lr_scale", permanentScale);
+        checkpoint.Set("guard.spike_scale", spikeScale);
+        checkpoint.Set("guard.healthy", healthySteps);
+        checkpoint.Set("guard.recent", recentLosses.ToArray());
+        checkpoint.Set("guard.initial_level", initialLevel);
+        checkpoint.Set("guard.consecutive_spikes", consecutiveSpikes);
         checkpoint.Set("guard.clipping", Clipper?.Kind ?? GradientClippingKind.None);
         checkpoint.Set("guard.threshold", Clipper?.Threshold ?? 0f);
-        checkpoint.Set("guard.loss_average", lossAverage);
         checkpoint.Set("guard.accepted", acceptedSteps);
         checkpoint.Set("guard.recoveries", recoveries);
         checkpoint.Set("guard.events", events);
@@ -144,9 +202,15 @@ internal sealed class InstabilityGuard : IDisposable
     /// <summary>Restores what <see cref="Capture"/> wrote.</summary>
     public void Restore(CheckpointFile checkpoint)
     {
-        LearningRateScale = checkpoint.Get<double>("guard.lr_scale");
+        permanentScale = checkpoint.Get<double>("guard.lr_scale");
+        spikeScale = checkpoint.Get<double>("guard.spike_scale");
+        healthySteps = checkpoint.Get<long>("guard.healthy");
+        recentLosses.Clear();
+        foreach (double recent in checkpoint.Get<double[]>("guard.recent"))
+            recentLosses.Enqueue(recent);
+        initialLevel = checkpoint.Get<double>("guard.initial_level");
+        consecutiveSpikes = checkpoint.Get<int>("guard.consecutive_spikes");
         Clipper = GradientClipper.Create(checkpoint.Get<GradientClippingKind>("guard.clipping"), checkpoint.Get<float>("guard.threshold"));
-        lossAverage = checkpoint.Get<double>("guard.loss_average");
         acceptedSteps = checkpoint.Get<long>("guard.accepted");
         recoveries = checkpoint.Get<int>("guard.recoveries");
         events.Clear();
@@ -160,14 +224,31 @@ internal sealed class InstabilityGuard : IDisposable
         }
     }
 
-    private void RollBack()
+    private void RollBack(InstabilityKind kind)
     {
         weights!.CopyInto(network);
         optimizer.Restore(optimizerState!);
-        LearningRateScale *= options.RollbackLearningRateFactor;
+        healthySteps = 0;
+        if (kind == InstabilityKind.LossSpike)
+        {
+            spikeScale *= options.RollbackLearningRateFactor;
+            return;
+        }
+        permanentScale *= options.RollbackLearningRateFactor;
         Clipper = Clipper is null
             ? GradientClipper.Create(GradientClippingKind.GlobalNorm, RollbackClippingThreshold)
             : GradientClipper.Create(Clipper.Kind, Clipper.Threshold / 2);
+    }
+
+    /// <summary>After each 2 x RollbackSnapshotSteps healthy steps, undoes one spike rollback's learning-rate cut.</summary>
+    private void RecoverLearningRate()
+    {
+        if (spikeScale >= 1 || suspicious)
+            return;
+        if (++healthySteps < 2L * options.RollbackSnapshotSteps)
+            return;
+        healthySteps = 0;
+        spikeScale = Math.Min(1, spikeScale / options.RollbackLearningRateFactor);
     }
 
     private void Snapshot(long step)

@@ -33,8 +33,8 @@ internal sealed class NetworkTrainer
     /// <summary>Trains a classifier (cross-entropy) and returns it ready for inference.</summary>
     public TrainedClassifier Train(ClassificationData data)
     {
-        var (network, device, report) = Fit(data);
-        return new TrainedClassifier(network, device, data.FeatureCount, data.ClassCount, report);
+        var (network, device, report, scaling) = Fit(data);
+        return new TrainedClassifier(network, device, data.FeatureCount, data.ClassCount, report, scaling);
     }
 
     /// <summary>
@@ -43,8 +43,8 @@ internal sealed class NetworkTrainer
     /// </summary>
     public TrainedNetwork Train(RegressionData data)
     {
-        var (network, device, report) = Fit(data);
-        return new TrainedNetwork(network, device, data.FeatureCount, data.OutputCount, report);
+        var (network, device, report, scaling) = Fit(data);
+        return new TrainedNetwork(network, device, data.FeatureCount, data.OutputCount, report, scaling);
     }
 
     /// <summary>
@@ -55,12 +55,12 @@ internal sealed class NetworkTrainer
     {
         if (options.Network != NetworkKind.Mlp)
             throw new ArgumentException($"The autoencoder is an MLP: set Network = Mlp (got {options.Network}).", nameof(options.Network));
-        var data = new RegressionData(features, features, featureCount, featureCount);
-        var (network, device, report) = Fit(data, () => new AutoencoderNetwork(featureCount, embeddingSize, options));
-        return new TrainedAutoencoder((AutoencoderNetwork)network, device, featureCount, report);
+        var data = new RegressionData(features, features, featureCount, featureCount, targetsAreFeatures: true);
+        var (network, device, report, scaling) = Fit(data, () => new AutoencoderNetwork(featureCount, embeddingSize, options));
+        return new TrainedAutoencoder((AutoencoderNetwork)network, device, featureCount, report, scaling);
     }
 
-    private (DeepNetwork Network, torch.Device Device, TrainingReport Report) Fit(SupervisedData data, Func<DeepNetwork>? build = null)
+    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data, Func<DeepNetwork>? build = null)
     {
         if (data.Rows == 0)
             throw new ArgumentException("The training data has no rows.", nameof(data));
@@ -70,6 +70,7 @@ internal sealed class NetworkTrainer
             torch.Device device = DeviceSelector.Resolve(options.Device);
             TorchRuntime.Seed(seed, device);
             var (train, validation) = Split(data);
+            var scaling = DataScaling.Fit(train, options);
             log?.Invoke($"Training {NetworkFactory.Describe(options)} on {train.Rows} rows " +
                         $"({validation?.Rows ?? 0} held out for validation), {data.FeatureCount} features, " +
                         $"{data.OutputCount} outputs, on {device}.");
@@ -79,11 +80,11 @@ internal sealed class NetworkTrainer
             try
             {
                 var kernelRoutes = KernelSelfCheck.Prepare(network, options, device, log);
-                using var session = new TrainingSession(options, network, device, train, validation, seed, log, observers, kernelRoutes);
+                using var session = new TrainingSession(options, network, device, train, validation, seed, log, observers, kernelRoutes, scaling);
                 var report = session.Run();
                 network.eval();
                 network.CaptureActivations(false);
-                return (network, device, report);
+                return (network, device, report, scaling);
             }
             catch
             {

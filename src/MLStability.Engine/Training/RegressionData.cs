@@ -11,7 +11,8 @@ internal sealed class RegressionData : SupervisedData
 {
     private readonly TrainingObjective objective;
 
-    public RegressionData(float[] features, float[] targets, int featureCount, int targetCount = 1, TrainingObjective? objective = null)
+    public RegressionData(float[] features, float[] targets, int featureCount, int targetCount = 1, TrainingObjective? objective = null,
+        bool targetsAreFeatures = false)
         : base(features, targets.Length / Math.Max(1, targetCount), featureCount)
     {
         if (targetCount <= 0 || targets.Length % targetCount != 0)
@@ -24,7 +25,14 @@ internal sealed class RegressionData : SupervisedData
         Targets = targets;
         TargetCount = targetCount;
         this.objective = objective ?? TrainingObjective.MeanSquaredError;
+        TargetsAreFeatures = targetsAreFeatures;
     }
+
+    /// <summary>
+    /// True for an autoencoder: the targets are the features themselves, so they are scaled as the features are, and
+    /// the network learns to reproduce its (scaled) input.
+    /// </summary>
+    public bool TargetsAreFeatures { get; }
 
     public float[] Targets { get; }
     public int TargetCount { get; }
@@ -42,6 +50,6 @@ internal sealed class RegressionData : SupervisedData
         var targets = new float[(long)rows.Length * TargetCount];
         for (int i = 0; i < rows.Length; i++)
             Array.Copy(Targets, (long)rows[i] * TargetCount, targets, (long)i * TargetCount, TargetCount);
-        return new RegressionData(SubsetFeatures(rows), targets, FeatureCount, TargetCount, objective);
+        return new RegressionData(SubsetFeatures(rows), targets, FeatureCount, TargetCount, objective, TargetsAreFeatures);
     }
 }

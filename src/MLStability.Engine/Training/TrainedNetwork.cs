@@ -14,8 +14,10 @@ internal class TrainedNetwork : IDisposable
 {
     private int disposed;
 
-    public TrainedNetwork(DeepNetwork network, torch.Device device, int featureCount, int outputCount, TrainingReport report)
+    public TrainedNetwork(DeepNetwork network, torch.Device device, int featureCount, int outputCount, TrainingReport report,
+        DataScaling? scaling = null)
     {
+        Scaling = scaling ?? DataScaling.None;
         Network = network;
         Device = device;
         FeatureCount = featureCount;
@@ -28,13 +30,21 @@ internal class TrainedNetwork : IDisposable
     public int FeatureCount { get; }
     public int OutputCount { get; }
     public TrainingReport Report { get; }
+
+    /// <summary>How features are scaled before the network and regression outputs restored after it.</summary>
+    public DataScaling Scaling { get; }
     public IReadOnlyList<EpochProgress> History => Report.Epochs.Select(e => e.Progress).ToArray();
 
     /// <summary>
-    /// Writes the network's raw outputs for <paramref name="rows"/> rows of row-major <paramref name="features"/> into
-    /// <paramref name="outputs"/> (rows x OutputCount).
+    /// Writes the network's outputs for <paramref name="rows"/> rows of row-major <paramref name="features"/> into
+    /// <paramref name="outputs"/> (rows x OutputCount): logits, or regression values in the targets' own units.
     /// </summary>
-    public void Predict(ReadOnlySpan<float> features, int rows, Span<float> outputs) => Run(features, rows, outputs, softmax: false);
+    public void Predict(ReadOnlySpan<float> features, int rows, Span<float> outputs) =>
+        Run(features, rows, outputs, OutputCount, input =>
+        {
+            Tensor output = Network.forward(input);
+            return Scaling.Targets?.Invert(output) ?? output;
+        });
 
     /// <summary>Writes the embeddings (the head's input, rows x EmbeddingSize) of the rows, as for transfer learning.</summary>
     public void Embed(ReadOnlySpan<float> features, int rows, Span<float> outputs) =>
@@ -47,7 +57,9 @@ internal class TrainedNetwork : IDisposable
             return softmax ? nn.functional.softmax(output, 1) : output;
         });
 
-    /// <summary>Runs <paramref name="compute"/> ([rows, FeatureCount] to [rows, width]) in inference mode.</summary>
+    /// <summary>
+    /// Runs <paramref name="compute"/> ([rows, FeatureCount] to [rows, width]) in inference mode on the scaled features.
+    /// </summary>
     protected void Run(ReadOnlySpan<float> features, int rows, Span<float> outputs, int width, Func<Tensor, Tensor> compute)
     {
         if (features.Length != rows * FeatureCount)
@@ -59,6 +71,8 @@ internal class TrainedNetwork : IDisposable
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         Tensor input = torch.tensor(features.ToArray(), new long[] { rows, FeatureCount }).to(Device);
+        if (Scaling.Features is AffineScaling scaling)
+            input = scaling.Apply(input);
         compute(input).contiguous().cpu().data<float>().CopyTo(outputs[..(rows * width)]);
     }
 
@@ -80,8 +94,9 @@ internal class TrainedNetwork : IDisposable
 /// <summary>A trained classification network: its outputs are class logits.</summary>
 internal sealed class TrainedClassifier : TrainedNetwork
 {
-    public TrainedClassifier(DeepNetwork network, torch.Device device, int featureCount, int classCount, TrainingReport report)
-        : base(network, device, featureCount, classCount, report)
+    public TrainedClassifier(DeepNetwork network, torch.Device device, int featureCount, int classCount, TrainingReport report,
+        DataScaling? scaling = null)
+        : base(network, device, featureCount, classCount, report, scaling)
     {
     }
 
@@ -98,8 +113,9 @@ internal sealed class TrainedClassifier : TrainedNetwork
 /// <summary>A trained autoencoder: its outputs per row are the embedding followed by the reconstruction error.</summary>
 internal sealed class TrainedAutoencoder : TrainedNetwork
 {
-    public TrainedAutoencoder(AutoencoderNetwork network, torch.Device device, int featureCount, TrainingReport report)
-        : base(network, device, featureCount, featureCount, report)
+    public TrainedAutoencoder(AutoencoderNetwork network, torch.Device device, int featureCount, TrainingReport report,
+        DataScaling? scaling = null)
+        : base(network, device, featureCount, featureCount, report, scaling)
     {
         Autoencoder = network;
     }
@@ -108,7 +124,10 @@ internal sealed class TrainedAutoencoder : TrainedNetwork
 
     public int EmbeddingSize => (int)Autoencoder.EmbeddingSize;
 
-    /// <summary>Writes rows x (EmbeddingSize + 1) values: each row's embedding, then its mean squared reconstruction error.</summary>
+    /// <summary>
+    /// Writes rows x (EmbeddingSize + 1) values: each row's embedding, then its mean squared reconstruction error (of the
+    /// scaled features, so every feature counts alike whatever its units).
+    /// </summary>
     public void EncodeAndScore(ReadOnlySpan<float> features, int rows, Span<float> outputs) =>
         Run(features, rows, outputs, EmbeddingSize + 1, input =>
         {

@@ -27,6 +27,9 @@ internal abstract class TrainingObjective
     /// <summary>Rows predicted correctly, or null when the objective has no accuracy.</summary>
     public virtual Tensor? Correct(Tensor output, Tensor targets) => null;
 
+    /// <summary>True for losses on real-valued targets (squared error, Huber), whose targets can be standardized.</summary>
+    public virtual bool FitsRealValues => false;
+
     private sealed class CrossEntropyObjective : TrainingObjective
     {
         public override Tensor Loss(Tensor output, Tensor targets, nn.Reduction reduction) =>
@@ -44,6 +47,8 @@ internal abstract class TrainingObjective
 
     private sealed class HuberObjective(double delta) : TrainingObjective
     {
+        public override bool FitsRealValues => true;
+
         public override Tensor Loss(Tensor output, Tensor targets, nn.Reduction reduction) =>
             Reduce(nn.functional.huber_loss(output, targets, reduction: nn.Reduction.None, delta: delta), reduction);
     }
@@ -62,6 +67,8 @@ internal abstract class TrainingObjective
 
     private sealed class MeanSquaredErrorObjective : TrainingObjective
     {
+        public override bool FitsRealValues => true;
+
         public override Tensor Loss(Tensor output, Tensor targets, nn.Reduction reduction) => Reduce((output - targets).square(), reduction);
     }
 }

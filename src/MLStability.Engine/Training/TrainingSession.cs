@@ -30,6 +30,7 @@ internal sealed class TrainingSession : IDisposable
     private readonly Action<string>? log;
     private readonly int batchSize;
     private readonly long stepsPerEpoch;
+    private readonly int epochs;
     private readonly Lazy<string> fingerprint;
     private readonly TrainingObjective objective;
     private readonly StepGradientRecorder stepGradients;
@@ -39,7 +40,7 @@ internal sealed class TrainingSession : IDisposable
 
     public TrainingSession(DeepNetworkOptions options, DeepNetwork network, torch.Device device, SupervisedData train,
         SupervisedData? validation, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers,
-        IReadOnlyList<KernelRoute> kernelRoutes)
+        IReadOnlyList<KernelRoute> kernelRoutes, DataScaling scaling)
     {
         this.options = options;
         this.network = network;
@@ -47,8 +48,8 @@ internal sealed class TrainingSession : IDisposable
         this.log = log;
         this.observers = observers;
         objective = train.Objective;
-        this.train = DeviceTensors.Create(train, device);
-        this.validation = validation != null ? DeviceTensors.Create(validation, device) : null;
+        this.train = DeviceTensors.Create(train, device, scaling);
+        this.validation = validation != null ? DeviceTensors.Create(validation, device, scaling) : null;
         shuffler = new torch.Generator((ulong)seed);
         optimizer = ParameterOptimizer.Create(options, network.parameters());
         guard = new InstabilityGuard(options, network, optimizer);
@@ -57,26 +58,31 @@ internal sealed class TrainingSession : IDisposable
         earlyStopping = new EarlyStopping(options.EarlyStoppingPatience);
         report = new TrainingReportBuilder(options) { KernelRoutes = kernelRoutes };
         batchSize = Math.Min(options.BatchSize, train.Rows);
-        stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize, options.Normalization);
-        schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * options.Epochs);
-        stepGradients = new StepGradientRecorder(network, stepsPerEpoch * options.Epochs, report);
+        stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize, options.EffectiveNormalization);
+        epochs = options.ResolveEpochs(stepsPerEpoch);
+        schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * epochs);
+        stepGradients = new StepGradientRecorder(network, stepsPerEpoch * epochs, report);
         // Only checkpoints need it, and it reads every feature value once.
-        fingerprint = new Lazy<string>(() => Fingerprint(options, network, train, validation, seed));
+        fingerprint = new Lazy<string>(() => Fingerprint(options, epochs, network, train, validation, seed));
     }
 
     /// <summary>Trains all epochs (or until early stopping) and returns the report; throws when training diverges.</summary>
     public TrainingReport Run()
     {
         ResumeFromCheckpoint();
-        for (; epoch <= options.Epochs && !stopped; epoch++)
+        for (; epoch <= epochs && !stopped; epoch++)
         {
             stopped = RunEpoch();
-            if (options.CheckpointDirectory != null && (epoch % options.CheckpointInterval == 0 || epoch == options.Epochs || stopped))
+            if (options.CheckpointDirectory != null && (epoch % options.CheckpointInterval == 0 || epoch == epochs || stopped))
                 WriteCheckpoint();
         }
-        epoch = Math.Min(epoch, options.Epochs);
-        if (validation != null)
+        epoch = Math.Min(epoch, epochs);
+        if (validation != null && earlyStopping.BestEpoch > 0)
+        {
             earlyStopping.RestoreBest(network);
+            report.WeightsEpoch = earlyStopping.BestEpoch;
+            log?.Invoke($"Returning the weights of epoch {earlyStopping.BestEpoch}, the best validation loss ({earlyStopping.BestLoss:G4}).");
+        }
         if (!guard.WeightsAreFinite())
         {
             // The last steps' gradients were not finite (unmeasured, see InstabilityGuard): roll back or fail.
@@ -111,7 +117,7 @@ internal sealed class TrainingSession : IDisposable
         }
 
         var (validationLoss, validationAccuracy) = validation != null ? Evaluate(validation) : (null, null);
-        var progress = new EpochProgress(epoch, options.Epochs, rowsSeen > 0 ? lossSum / rowsSeen : double.NaN, validationLoss,
+        var progress = new EpochProgress(epoch, epochs, rowsSeen > 0 ? lossSum / rowsSeen : double.NaN, validationLoss,
             validationAccuracy, learningRate, step, clock.Elapsed.TotalSeconds);
         var (layers, samples) = monitor.CompleteEpoch(network);
         report.AddEpoch(progress, layers, samples, guard.Events);
@@ -247,7 +253,7 @@ internal sealed class TrainingSession : IDisposable
     }
 
     /// <summary>What a checkpoint must match to be resumed: the network shape, the training rows and the seed.</summary>
-    private static string Fingerprint(DeepNetworkOptions options, DeepNetwork network, SupervisedData train,
+    private static string Fingerprint(DeepNetworkOptions options, int epochs, DeepNetwork network, SupervisedData train,
         SupervisedData? validation, int seed)
     {
         double featureSum = 0;
@@ -255,7 +261,7 @@ internal sealed class TrainingSession : IDisposable
             featureSum += value;
         double targetSum = train.TargetChecksum();
         string shapes = string.Join(";", network.state_dict().Select(e => $"{e.Key}:{string.Join("x", e.Value.shape)}"));
-        return $"net[{shapes}] kind={options.Network} act={options.Activation} opt={options.Optimizer} epochs={options.Epochs} batch={options.BatchSize} " +
+        return $"net[{shapes}] kind={options.Network} act={options.Activation} opt={options.Optimizer} epochs={epochs} batch={options.BatchSize} " +
                $"rows={train.Rows}+{validation?.Rows ?? 0} features={featureSum:R} targets={targetSum:R} seed={seed}";
     }
 

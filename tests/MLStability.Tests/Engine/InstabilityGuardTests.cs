@@ -20,8 +20,52 @@ public sealed class InstabilityGuardTests
         for (int step = 1; step <= 20; step++)
             guard.Accept(step, 1.0);
         Assert.IsNull(guard.CheckLoss(2.9));
-        Assert.AreEqual(InstabilityKind.LossSpike, guard.CheckLoss(3.1));
+        guard.Accept(21, 2.9);
+        Assert.IsNull(guard.CheckLoss(3.1), "one high loss is evidence, not yet an instability");
+        guard.Accept(22, 3.1);
+        Assert.IsNull(guard.CheckLoss(3.2));
+        guard.Accept(23, 3.2);
+        Assert.AreEqual(InstabilityKind.LossSpike, guard.CheckLoss(3.3), $"{InstabilityGuard.SpikeEvidenceSteps} in a row are");
         Assert.AreEqual(InstabilityKind.NonFiniteLoss, guard.CheckLoss(double.NaN));
+    }
+
+    [TestMethod]
+    public void NoiseNearZeroLossIsNoSpike()
+    {
+        // The false alarm: near convergence a batch loss of 0.04 against losses of 0.003 is ten times the
+        // average, yet tiny next to the 2.3 the run started at.
+        using var guard = Guard(new DeepNetworkOptions { HiddenLayers = 1, HiddenSize = 4 }, out var network);
+        using var _ = network;
+        long step = 0;
+        for (; step < 20; step++)
+            guard.Accept(step + 1, 2.3);
+        for (; step < 200; step++)
+            guard.Accept(step + 1, 0.003);
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.IsNull(guard.CheckLoss(0.04), "0.04 exceeds the median 0.003 by less than a tenth of the initial 2.3");
+            guard.Accept(++step, 0.04);
+        }
+        Assert.AreEqual(InstabilityKind.LossSpike, Enumerable.Range(0, 3).Select(_ => guard.CheckLoss(1.5)).Last(), "a real jump still counts");
+    }
+
+    [TestMethod]
+    public void ASpikeRollbackCutsTheLearningRateOnlyUntilTrainingIsHealthyAgain()
+    {
+        var options = new DeepNetworkOptions { HiddenLayers = 1, HiddenSize = 4, RollbackSnapshotSteps = 5 };
+        using var guard = Guard(options, out var network);
+        using var _ = network;
+        for (int step = 1; step <= 25; step++)
+            guard.Accept(step, 1.0);
+        guard.Handle(InstabilityKind.LossSpike, 1, 26, 30, double.NaN, m => new InvalidOperationException(m));
+        Assert.AreEqual(0.5, guard.LearningRateScale);
+        for (int step = 26; step < 26 + 2 * 5; step++)
+            guard.Accept(step, 1.0);
+        Assert.AreEqual(1.0, guard.LearningRateScale, "2 x RollbackSnapshotSteps healthy steps undo a spike's cut");
+        guard.Handle(InstabilityKind.NonFiniteLoss, 1, 40, double.NaN, double.NaN, m => new InvalidOperationException(m));
+        for (int step = 40; step < 100; step++)
+            guard.Accept(step, 1.0);
+        Assert.AreEqual(0.5, guard.LearningRateScale, "a non-finite value is never noise: its cut stays");
     }
 
     [TestMethod]

@@ -5,15 +5,15 @@ internal static class NonlinearData
 {
     public const int FeatureCount = 8;
 
-    /// <summary>y = sin(3 x0) + x1^2 - x2 x3 + 0.5 |x4| + noise(0.05), x uniform in [-1, 1]^8.</summary>
-    public static IDataView Regression(MLContext ml, int rows, int seed)
+    /// <summary>y = (sin(3 x0) + x1^2 - x2 x3 + 0.5 |x4| + noise(0.05)) x targetScale, x uniform in [-1, 1]^8.</summary>
+    public static IDataView Regression(MLContext ml, int rows, int seed, float targetScale = 1)
     {
         var random = new Random(seed);
         var data = Enumerable.Range(0, rows).Select(_ =>
         {
             float[] x = Features(random);
             float y = MathF.Sin(3 * x[0]) + x[1] * x[1] - x[2] * x[3] + 0.5f * MathF.Abs(x[4]) + 0.05f * Gaussian(random);
-            return new RegressionRow { Label = y, Features = x };
+            return new RegressionRow { Label = y * targetScale, Features = x };
         }).ToList();
         return ml.Data.LoadFromEnumerable(data);
     }

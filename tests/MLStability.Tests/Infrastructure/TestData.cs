@@ -13,6 +13,10 @@ internal static class TestData
 
     public static IDataView MnistTest(MLContext ml, int rows) => MnistDataset.Load(ml, MnistDirectory, MnistSplit.Test, rows);
 
+    /// <summary>A public tabular data set from data/tabular (see its README), features and label as TabularDataset loads them.</summary>
+    public static IDataView Table(MLContext ml, string file, DataKind label = DataKind.Single) =>
+        TabularDataset.Load(ml, Path.Combine(AppContext.BaseDirectory, "data", "tabular", file), label);
+
     /// <summary>A small separable problem: 3 Gaussian blobs in 8 dimensions, labels already keys via MapValueToKey.</summary>
     public static IDataView Blobs(MLContext ml, int rows = 300, int seed = 7)
     {

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLStability.Data;
+using MLStability.Trainers;
+
+namespace MLStability.Benchmarks;
+
+/// <summary>
+/// The default StableDeep trainers against ML.NET's SDCA, FastTree and LightGBM on public tabular data sets, by
+/// 5-fold cross-validation, with and without NormalizeMeanVariance in front of every trainer (docs/tabular.md).
+/// Usage: tabular [--folds N] [--only NAME] [--data DIR] [--set Option=Value ...] [--deep-only] (--set changes StableDeep's options, to
+/// measure what an option does).
+/// </summary>
+internal static class TabularBenchmark
+{
+    public static int Run(string[] args)
+    {
+        int folds = 5;
+        string? only = null;
+        var settings = new List<string>();
+        bool deepOnly = false;
+        string dataDirectory = Path.Combine(AppContext.BaseDirectory, "data", "tabular");
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--folds": folds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--only": only = args[++i]; break;
+                case "--data": dataDirectory = args[++i]; break;
+                case "--set": settings.Add(args[++i]); break;
+                case "--deep-only": deepOnly = true; break;
+                default: Console.Error.WriteLine($"Unknown option {args[i]}. Usage: tabular [--folds N] [--only NAME] [--data DIR] [--set Option=Value] [--deep-only]"); return 2;
+            }
+        }
+        Console.WriteLine($"{folds}-fold cross-validation, seed 1; StableDeep with " +
+                          (settings.Count == 0 ? "default options." : string.Join(", ", settings) + ", other options at their defaults."));
+        Console.WriteLine();
+        Console.WriteLine("| data set | task (metric) | rows x features | features scaled by the user | StableDeep | SDCA | FastTree | LightGBM | best ML.NET | StableDeep - best |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        int failures = 0;
+        foreach (var set in TabularDataSet.All.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
+        {
+            foreach (bool normalize in new[] { false, true })
+            {
+                var ml = new MLContext(seed: 1);
+                var data = Load(ml, set, dataDirectory);
+                long rows = data.GetRowCount() ?? data.GetColumn<VBuffer<float>>("Features").LongCount();
+                int features = ((VectorDataViewType)data.Schema["Features"].Type).Size;
+                var clock = Stopwatch.StartNew();
+                var scores = Trainers(ml, set.Task, Options(settings)).Where(t => !deepOnly || t.Name == "StableDeep")
+                    .ToDictionary(t => t.Name, t => CrossValidate(ml, set, data, t.Estimator, normalize, folds));
+                double deep = scores["StableDeep"];
+                if (deepOnly)
+                {
+                    Console.WriteLine($"| {set.Name} | {(normalize ? "yes" : "no")} | StableDeep {F(deep)} | <!-- {clock.Elapsed.TotalSeconds:F0} s -->");
+                    continue;
+                }
+                var (bestName, best) = scores.Where(s => s.Key != "StableDeep").MaxBy(s => s.Value);
+                double gap = deep - best;
+                if (gap < -0.02)
+                    failures++;
+                Console.WriteLine($"| {set.Name} | {set.Task} ({set.Metric}) | {rows} x {features} | {(normalize ? "yes" : "no")} | **{F(deep)}** | " +
+                                  $"{F(scores["SDCA"])} | {F(scores["FastTree"])} | {F(scores["LightGBM"])} | {bestName} {F(best)} | {gap:+0.0000;-0.0000} |" +
+                                  $" <!-- {clock.Elapsed.TotalSeconds:F0} s -->");
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine($"Rows more than 0.02 below the best ML.NET trainer: {failures}.");
+        return 0;
+    }
+
+    private static IDataView Load(MLContext ml, TabularDataSet set, string directory)
+    {
+        var data = TabularDataset.Load(ml, Path.Combine(directory, set.File), set.LabelKind);
+        if (set.TargetScale == 1)
+            return data;
+        float scale = set.TargetScale;
+        return ml.Transforms.CustomMapping((LabelRow input, LabelRow output) => output.Label = input.Label * scale, contractName: null)
+            .Fit(data).Transform(data);
+    }
+
+    private sealed class LabelRow
+    {
+        public float Label { get; set; }
+    }
+
+    /// <summary>StableDeep's options with each "Name=Value" applied (enums by name, arrays as "a,b,c").</summary>
+    private static StableDeepOptions Options(IEnumerable<string> settings)
+    {
+        var options = new StableDeepOptions();
+        foreach (string setting in settings)
+        {
+            string[] parts = setting.Split('=', 2);
+            var property = typeof(StableDeepOptions).GetProperty(parts[0]) ?? throw new ArgumentException($"No option {parts[0]}.");
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            object value = type.IsEnum ? Enum.Parse(type, parts[1])
+                : type == typeof(int[]) ? parts[1].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray()
+                : Convert.ChangeType(parts[1], type, CultureInfo.InvariantCulture);
+            property.SetValue(options, value);
+        }
+        return options;
+    }
+
+    private static IEnumerable<(string Name, IEstimator<ITransformer> Estimator)> Trainers(MLContext ml, TabularTask task, StableDeepOptions options)
+    {
+        switch (task)
+        {
+            case TabularTask.Multiclass:
+                yield return ("StableDeep", ml.MulticlassClassification.Trainers.StableDeep(options));
+                yield return ("SDCA", ml.MulticlassClassification.Trainers.SdcaMaximumEntropy());
+                yield return ("FastTree", ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree()));
+                yield return ("LightGBM", ml.MulticlassClassification.Trainers.LightGbm());
+                break;
+            case TabularTask.Binary:
+                yield return ("StableDeep", ml.BinaryClassification.Trainers.StableDeep(options));
+                yield return ("SDCA", ml.BinaryClassification.Trainers.SdcaLogisticRegression());
+                yield return ("FastTree", ml.BinaryClassification.Trainers.FastTree());
+                yield return ("LightGBM", ml.BinaryClassification.Trainers.LightGbm());
+                break;
+            default:
+                yield return ("StableDeep", ml.Regression.Trainers.StableDeep(options));
+                yield return ("SDCA", ml.Regression.Trainers.Sdca());
+                yield return ("FastTree", ml.Regression.Trainers.FastTree());
+                yield return ("LightGBM", ml.Regression.Trainers.LightGbm());
+                break;
+        }
+    }
+
+    private static double CrossValidate(MLContext ml, TabularDataSet set, IDataView data, IEstimator<ITransformer> trainer, bool normalize, int folds)
+    {
+        IEstimator<ITransformer> pipeline = set.Task == TabularTask.Multiclass
+            ? ml.Transforms.Conversion.MapValueToKey("Label")
+            : new EstimatorChain<ITransformer>();
+        if (normalize)
+            pipeline = pipeline.Append(ml.Transforms.NormalizeMeanVariance("Features"));
+        pipeline = pipeline.Append(trainer);
+        return set.Task switch
+        {
+            TabularTask.Multiclass => ml.MulticlassClassification.CrossValidate(data, pipeline, folds).Average(f => f.Metrics.MicroAccuracy),
+            TabularTask.Binary => ml.BinaryClassification.CrossValidateNonCalibrated(data, pipeline, folds).Average(f => f.Metrics.AreaUnderRocCurve),
+            _ => ml.Regression.CrossValidate(data, pipeline, folds).Average(f => f.Metrics.RSquared),
+        };
+    }
+
+    private static string F(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
+}

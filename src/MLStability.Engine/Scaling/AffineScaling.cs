@@ -1,0 +1,62 @@
+using MLStability.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLStability;
+
+/// <summary>
+/// A per-column affine map y = (x - Shift) * Scale, optionally followed by logarithmic compression of the tails beyond
+/// |y| = <see cref="TailStart"/> (y' = sign(y) (TailStart + ln(1 + |y| - TailStart)), continuous with slope 1 at the
+/// joint). Features are scaled with it before the network; regression targets are standardized with it and restored by
+/// <see cref="Invert"/>. The same map is written into the ONNX graph.
+/// </summary>
+internal sealed record AffineScaling(float[] Shift, float[] Scale, bool CompressTails)
+{
+    /// <summary>Where tail compression starts, in scaled units.</summary>
+    public const float TailStart = 3;
+
+    public int Columns => Shift.Length;
+
+    /// <summary>Scales [N, Columns] values.</summary>
+    public Tensor Apply(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor y = (x - Constant(Shift, x.device)) * Constant(Scale, x.device);
+        return (CompressTails ? Compress(y) : y).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Undoes the affine map (not the compression, which targets never get): x = y / Scale + Shift.</summary>
+    public Tensor Invert(Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        return (y / Constant(Scale, y.device)).Plus(Constant(Shift, y.device)).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Compress(Tensor y)
+    {
+        Tensor excess = y.abs().sub(TensorOps.Constant(TailStart)).clamp_min(TensorOps.Constant(0));
+        return y.Plus(y.sign() * (excess.log1p() - excess));
+    }
+
+    private static Tensor Constant(float[] values, Device device) => tensor(values, new long[] { 1, values.Length }).to(device);
+
+    /// <summary>Emits <see cref="Apply"/> on an [N, Columns] input; returns the scaled value's name.</summary>
+    public string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        string shifted = graph.Node("Sub", new[] { input, graph.Initializer("scaling_shift", Shift, 1, Columns) });
+        string y = graph.Node("Mul", new[] { shifted, graph.Initializer("scaling_scale", Scale, 1, Columns) });
+        if (!CompressTails)
+            return y;
+        string excess = graph.Node("Relu", new[] { graph.Node("Sub", new[] { graph.Node("Abs", new[] { y }), graph.Initializer("tail_start", new[] { TailStart }) }) });
+        string logPart = graph.Node("Log", new[] { graph.Node("Add", new[] { excess, graph.Initializer("one", new[] { 1f }) }) });
+        string correction = graph.Node("Mul", new[] { graph.Node("Sign", new[] { y }), graph.Node("Sub", new[] { logPart, excess }) });
+        return graph.Node("Add", new[] { y, correction });
+    }
+
+    /// <summary>Emits <see cref="Invert"/>; returns the restored value's name.</summary>
+    public string ExportInverseOnnx(OnnxGraphBuilder graph, string input)
+    {
+        string unscaled = graph.Node("Div", new[] { input, graph.Initializer("target_scale", Scale, 1, Columns) });
+        return graph.Node("Add", new[] { unscaled, graph.Initializer("target_shift", Shift, 1, Columns) });
+    }
+}

@@ -1,0 +1,96 @@
+namespace MLStability;
+
+/// <summary>Fits the <see cref="AffineScaling"/>s of a data set from its training rows.</summary>
+internal static class ScalingStatistics
+{
+    /// <summary>Quantiles come from at most this many values per column group (evenly spaced rows); means from all.</summary>
+    private const int QuantileSample = 100_000;
+
+    /// <summary>IQR / this estimates the standard deviation of normally distributed values.</summary>
+    private const double IqrPerStandardDeviation = 1.349;
+
+    /// <summary>
+    /// Robust feature scaling: per group of columns (<paramref name="groupOf"/> maps a column to its group), the median
+    /// and IQR / 1.349 of the group's values; where the IQR is 0 the standard deviation, where that is 0 too, 1.
+    /// </summary>
+    public static AffineScaling Features(float[] features, int rows, int featureCount, Func<int, int> groupOf)
+    {
+        int[] group = Enumerable.Range(0, featureCount).Select(groupOf).ToArray();
+        int groups = group.Max() + 1;
+        var columnsOf = Enumerable.Range(0, groups).Select(g => Enumerable.Range(0, featureCount).Where(f => group[f] == g).ToArray()).ToArray();
+        var shift = new float[groups];
+        var scale = new float[groups];
+        for (int g = 0; g < groups; g++)
+        {
+            var (mean, deviation) = MeanAndDeviation(features, rows, featureCount, columnsOf[g]);
+            double[] sample = Sample(features, rows, featureCount, columnsOf[g]);
+            Array.Sort(sample);
+            double median = Quantile(sample, 0.5);
+            double spread = (Quantile(sample, 0.75) - Quantile(sample, 0.25)) / IqrPerStandardDeviation;
+            if (!(spread > Tiny(median)))
+                spread = deviation > Tiny(mean) ? deviation : 1;
+            shift[g] = (float)median;
+            scale[g] = (float)(1 / spread);
+        }
+        return new AffineScaling(group.Select(g => shift[g]).ToArray(), group.Select(g => scale[g]).ToArray(), CompressTails: true);
+    }
+
+    /// <summary>Target standardization: per output, the mean and the standard deviation (1 where it is 0).</summary>
+    public static AffineScaling Targets(float[] targets, int rows, int targetCount)
+    {
+        var shift = new float[targetCount];
+        var scale = new float[targetCount];
+        for (int t = 0; t < targetCount; t++)
+        {
+            var (mean, deviation) = MeanAndDeviation(targets, rows, targetCount, new[] { t });
+            shift[t] = (float)mean;
+            scale[t] = (float)(1 / (deviation > Tiny(mean) ? deviation : 1));
+        }
+        return new AffineScaling(shift, scale, CompressTails: false);
+    }
+
+    /// <summary>Spreads below this are rounding noise around <paramref name="center"/>, not variation.</summary>
+    private static double Tiny(double center) => 1e-7 * Math.Max(1, Math.Abs(center));
+
+    private static (double Mean, double Deviation) MeanAndDeviation(float[] values, int rows, int width, int[] columns)
+    {
+        double sum = 0, sumSquares = 0;
+        long count = (long)rows * columns.Length;
+        for (long r = 0; r < rows; r++)
+        {
+            foreach (int c in columns)
+                sum += values[r * width + c];
+        }
+        double mean = sum / count;
+        for (long r = 0; r < rows; r++)
+        {
+            foreach (int c in columns)
+            {
+                double d = values[r * width + c] - mean;
+                sumSquares += d * d;
+            }
+        }
+        return (mean, Math.Sqrt(sumSquares / count));
+    }
+
+    private static double[] Sample(float[] values, int rows, int width, int[] columns)
+    {
+        int step = (int)Math.Max(1, (long)rows * columns.Length / QuantileSample);
+        var sample = new List<double>();
+        for (long r = 0; r < rows; r += step)
+        {
+            foreach (int c in columns)
+                sample.Add(values[r * width + c]);
+        }
+        return sample.ToArray();
+    }
+
+    /// <summary>The linearly interpolated quantile of sorted values.</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        double position = q * (sorted.Length - 1);
+        int below = (int)Math.Floor(position);
+        int above = Math.Min(below + 1, sorted.Length - 1);
+        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+    }
+}
