@@ -76,6 +76,7 @@ internal sealed class SampleArguments
                 case "--no-warmup": o.WarmupSteps = 0; o.LearningRateSchedule = LearningRateScheduleKind.Constant; break;
                 case "--default-init": o.Initialization = InitializationKind.Default; break;
                 case "--no-dropout": o.Dropout = 0; break;
+                case "--no-feature-scaling": o.FeatureScaling = FeatureScalingKind.None; break;
                 case "-h" or "--help": throw new HelpRequestedException();
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.");
             }

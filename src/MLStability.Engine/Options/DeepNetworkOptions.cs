@@ -189,7 +189,7 @@ public class DeepNetworkOptions
 
     /// <summary>
     /// Passes over the training data. Default null: automatic, 10 epochs, or more on small data sets so that training
-    /// takes at least <see cref="AutomaticMinimumSteps"/> optimizer steps (at most 1000 epochs). Valid range [1, 100000].
+    /// takes at least <see cref="AutomaticMinimumSteps"/> optimizer steps (so at most 500 epochs). Valid range [1, 100000].
     /// </summary>
     public int? Epochs { get; set; }
 
@@ -296,10 +296,10 @@ public class DeepNetworkOptions
 
     /// <summary>
     /// The epochs of a run with <paramref name="stepsPerEpoch"/> optimizer steps per epoch: <see cref="Epochs"/>, or when
-    /// it is null, 10 or enough to reach <see cref="AutomaticMinimumSteps"/> steps, at most 1000.
+    /// it is null, 10 or enough to reach <see cref="AutomaticMinimumSteps"/> steps, whichever is more.
     /// </summary>
     internal int ResolveEpochs(long stepsPerEpoch) =>
-        Epochs ?? (int)Math.Clamp((AutomaticMinimumSteps + stepsPerEpoch - 1) / Math.Max(1, stepsPerEpoch), 10, 1000);
+        Epochs ?? (int)Math.Max(10, (AutomaticMinimumSteps + stepsPerEpoch - 1) / Math.Max(1, stepsPerEpoch));
 
     /// <summary>The width of each hidden layer, first to last, as <see cref="HiddenLayerSizes"/> or HiddenLayers x HiddenSize say.</summary>
     public IReadOnlyList<int> ResolveHiddenLayerSizes() =>

@@ -11,7 +11,12 @@ internal static class ScalingStatistics
 
     /// <summary>
     /// Robust feature scaling: per group of columns (<paramref name="groupOf"/> maps a column to its group), the median
-    /// and IQR / 1.349 of the group's values; where the IQR is 0 the standard deviation, where that is 0 too, 1.
+    /// and IQR / 1.349 of the group's values. Where the IQR is 0 (a sparse column, mostly one value) the largest
+    /// distance from the median instead, so that rare values land within [-1, 1] rather than being blown up by a tiny
+    /// standard deviation; constant columns get 1. A group already scaled to a unit range (all values within [-1, 1],
+    /// spanning at least half of it, as pixels / 255 or ML.NET's NormalizeMinMax give) is left as it is: standardizing
+    /// such columns one by one would blow up the rarely used ones (measured on the bundled digits: 0.9540 instead of
+    /// 0.9585).
     /// </summary>
     public static AffineScaling Features(float[] features, int rows, int featureCount, Func<int, int> groupOf)
     {
@@ -22,13 +27,20 @@ internal static class ScalingStatistics
         var scale = new float[groups];
         for (int g = 0; g < groups; g++)
         {
-            var (mean, deviation) = MeanAndDeviation(features, rows, featureCount, columnsOf[g]);
             double[] sample = Sample(features, rows, featureCount, columnsOf[g]);
             Array.Sort(sample);
+            if (IsUnitRange(features, rows, featureCount, columnsOf[g]))
+            {
+                (shift[g], scale[g]) = (0, 1);
+                continue;
+            }
             double median = Quantile(sample, 0.5);
             double spread = (Quantile(sample, 0.75) - Quantile(sample, 0.25)) / IqrPerStandardDeviation;
             if (!(spread > Tiny(median)))
-                spread = deviation > Tiny(mean) ? deviation : 1;
+            {
+                double reach = LargestDistance(features, rows, featureCount, columnsOf[g], median);
+                spread = reach > Tiny(median) ? reach : 1;
+            }
             shift[g] = (float)median;
             scale[g] = (float)(1 / spread);
         }
@@ -71,6 +83,31 @@ internal static class ScalingStatistics
             }
         }
         return (mean, Math.Sqrt(sumSquares / count));
+    }
+
+    private static bool IsUnitRange(float[] values, int rows, int width, int[] columns)
+    {
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        for (long r = 0; r < rows; r++)
+        {
+            foreach (int c in columns)
+            {
+                min = Math.Min(min, values[r * width + c]);
+                max = Math.Max(max, values[r * width + c]);
+            }
+        }
+        return min >= -1 && max <= 1 && max - min >= 0.5;
+    }
+
+    private static double LargestDistance(float[] values, int rows, int width, int[] columns, double center)
+    {
+        double largest = 0;
+        for (long r = 0; r < rows; r++)
+        {
+            foreach (int c in columns)
+                largest = Math.Max(largest, Math.Abs(values[r * width + c] - center));
+        }
+        return largest;
     }
 
     private static double[] Sample(float[] values, int rows, int width, int[] columns)

@@ -36,7 +36,7 @@ public sealed class RealTablesTests
         double sdca = WineAccuracy(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(), normalize: true);
         Console.WriteLine($"wine test accuracy: StableDeep {deep:F4}, without feature scaling {unscaled:F4}, SdcaMaximumEntropy (normalized) {sdca:F4}");
         Assert.IsTrue(deep >= sdca - 0.02, $"StableDeep {deep:F4} vs SDCA {sdca:F4}");
-        Assert.IsTrue(unscaled < deep - 0.2, $"without scaling {unscaled:F4}: the option must matter on unscaled data");
+        Assert.IsTrue(unscaled < deep - 0.1, $"without scaling {unscaled:F4}: the option must matter on unscaled data");
     }
 
     private static (double RSquared, double MeanScore, double MeanLabel) BostonRegression(StableDeepOptions options, float targetScale)

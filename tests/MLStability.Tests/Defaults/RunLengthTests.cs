@@ -22,10 +22,11 @@ public sealed class RunLengthTests
     public void WarmupTakesAtMostATenthOfTheRun()
     {
         var schedule = new LearningRateSchedule(new DeepNetworkOptions { WarmupSteps = 100, LearningRateSchedule = LearningRateScheduleKind.Constant }, 3, 30);
-        Assert.AreEqual(1e-3 / 3, schedule.At(0), 1e-12);
-        Assert.AreEqual(1e-3, schedule.At(2), 1e-12, "warmup ends after 3 of 30 steps");
+        double peak = new DeepNetworkOptions().EffectiveLearningRate;
+        Assert.AreEqual(peak / 3, schedule.At(0), 1e-12);
+        Assert.AreEqual(peak, schedule.At(2), 1e-12, "warmup ends after 3 of 30 steps");
         var longRun = new LearningRateSchedule(new DeepNetworkOptions { WarmupSteps = 100, LearningRateSchedule = LearningRateScheduleKind.Constant }, 100, 10_000);
-        Assert.AreEqual(1e-3 / 2, longRun.At(49), 1e-12, "a long run keeps its 100 warmup steps");
+        Assert.AreEqual(peak / 2, longRun.At(49), 1e-12, "a long run keeps its 100 warmup steps");
     }
 
     [TestMethod]
@@ -35,7 +36,7 @@ public sealed class RunLengthTests
         Assert.IsNull(options.Epochs);
         Assert.AreEqual(167, options.ResolveEpochs(3), "3 steps per epoch: 500 steps need 167 epochs");
         Assert.AreEqual(10, options.ResolveEpochs(63), "the bundled digits: 10 epochs are 630 steps");
-        Assert.AreEqual(1000, options.ResolveEpochs(0), "at most 1000 epochs");
+        Assert.AreEqual(500, options.ResolveEpochs(1), "one step per epoch: 500 epochs");
         options.Epochs = 4;
         Assert.AreEqual(4, options.ResolveEpochs(3), "an explicit epoch count is kept");
 
@@ -49,7 +50,7 @@ public sealed class RunLengthTests
     /// <summary>Healthy runs of 40 epochs in batches of 32: the guard must stay silent (the false alarm was at epoch 15).</summary>
     public static IEnumerable<object[]> HealthyLongRuns()
     {
-        yield return new object[] { "digits (MNIST, 2,000 rows)" };
+        yield return new object[] { "digits (MNIST, 1,500 rows)" };
         yield return new object[] { "wine" };
         yield return new object[] { "breast cancer" };
         yield return new object[] { "digits 8x8" };
@@ -66,7 +67,7 @@ public sealed class RunLengthTests
             "wine" => Fit(ml, TestData.Table(ml, "wine.csv"), options),
             "digits 8x8" => Fit(ml, TestData.Table(ml, "digits.csv"), options),
             "breast cancer" => ml.BinaryClassification.Trainers.StableDeep(options).Fit(TestData.Table(ml, "breast-cancer.csv", DataKind.Boolean)),
-            _ => Fit(ml, TestData.MnistTrain(ml, 2000), options),
+            _ => Fit(ml, TestData.MnistTrain(ml, 1500), options),
         };
         var report = model is StableDeepPredictionTransformer deep ? deep.TrainingReport
             : ((IEnumerable<ITransformer>)model).OfType<StableDeepPredictionTransformer>().Single().TrainingReport;

@@ -56,7 +56,7 @@ public sealed class ArchitectureTests
         using var plain = new MlpNetwork(32, 10, new DeepNetworkOptions { HiddenLayers = 3, HiddenSize = 16, ResidualConnections = false });
         Assert.IsNull(plain.Blocks[0].Projection);
         static long Count(MlpNetwork n) => n.parameters().Sum(p => p.numel());
-        Assert.AreEqual(16L * 32, Count(network) - Count(plain), "exactly one 16x32 projection, no bias");
+        Assert.AreEqual(16L * 32 + 2 * 16, Count(network) - Count(plain), "exactly one 16x32 projection, no bias, and the final layer norm before the head");
     }
 
     [TestMethod]

@@ -46,7 +46,7 @@ public sealed class InstabilityGuardTests
             Assert.IsNull(guard.CheckLoss(0.04), "0.04 exceeds the median 0.003 by less than a tenth of the initial 2.3");
             guard.Accept(++step, 0.04);
         }
-        Assert.AreEqual(InstabilityKind.LossSpike, Enumerable.Range(0, 3).Select(_ => guard.CheckLoss(1.5)).Last(), "a real jump still counts");
+        Assert.AreEqual(InstabilityKind.LossSpike, Enumerable.Range(0, 3).Select(_ => guard.CheckLoss(1.5)).ToArray()[^1], "a real jump still counts");
     }
 
     [TestMethod]

@@ -8,7 +8,10 @@ public sealed class OptionsTests
     {
         var o = new StableDeepOptions();
         Assert.IsTrue(o.ResidualConnections);
-        Assert.AreEqual(NormalizationKind.LayerNorm, o.Normalization);
+        Assert.IsNull(o.Normalization, "the network family's own");
+        Assert.AreEqual(NormalizationKind.LayerNorm, o.EffectiveNormalization);
+        Assert.AreEqual(FeatureScalingKind.Robust, o.FeatureScaling);
+        Assert.IsTrue(o.StandardizeTargets);
         Assert.AreEqual(InitializationKind.HeNormal, o.Initialization);
         Assert.AreEqual(ActivationKind.ReLU, o.Activation);
         Assert.AreEqual(GradientClippingKind.GlobalNorm, o.GradientClipping);
@@ -16,9 +19,10 @@ public sealed class OptionsTests
         Assert.AreEqual(OptimizerKind.AdamW, o.Optimizer);
         Assert.AreEqual(LearningRateScheduleKind.Cosine, o.LearningRateSchedule);
         Assert.AreEqual(100, o.WarmupSteps);
-        Assert.AreEqual(1e-3f, o.LearningRate);
+        Assert.IsNull(o.LearningRate, "the network family's own");
+        Assert.AreEqual(1e-3f, o.EffectiveLearningRate);
         Assert.AreEqual(1e-4f, o.WeightDecay);
-        Assert.AreEqual(10, o.Epochs);
+        Assert.IsNull(o.Epochs, "automatic: 10, or enough for 500 steps");
         Assert.AreEqual(128, o.BatchSize);
         Assert.AreEqual(0.1f, o.Dropout);
         Assert.AreEqual("auto", o.Device);
@@ -51,7 +55,8 @@ public sealed class OptionsTests
         var images = StableDeepOptions.ForImages(3, 32, 32);
         Assert.AreEqual(NetworkKind.ResNet, images.Network);
         CollectionAssert.AreEqual(new[] { 3, 32, 32 }, images.InputShape);
-        Assert.AreEqual(NormalizationKind.BatchNorm, images.Normalization);
+        Assert.AreEqual(NormalizationKind.BatchNorm, images.EffectiveNormalization);
+        Assert.AreEqual(0.01f, images.EffectiveLearningRate);
         images.Validate();
         var sequences = StableDeepOptions.ForSequences(100, 2, RecurrentCellKind.GRU);
         Assert.AreEqual(NetworkKind.Recurrent, sequences.Network);
