@@ -65,8 +65,15 @@ public class DeepNetworkOptions
     /// <summary>Number of hidden layers of an MLP. Default 4; valid range [0, 10000] (0 gives a linear softmax model).</summary>
     public int HiddenLayers { get; set; } = 4;
 
-    /// <summary>Width of every hidden layer of an MLP. Default 256; valid range [1, 65536].</summary>
-    public int HiddenSize { get; set; } = 256;
+    /// <summary>
+    /// Width of every hidden layer of an MLP. Default null: automatic, from the training rows, so that a table of a few
+    /// hundred rows gets a network it cannot simply memorize: rows / 8 rounded up to a power of two, between 32 and 256
+    /// (120 rows: 32; 400 rows: 64; 2,048 rows or more: 256). Valid range [1, 65536].
+    /// </summary>
+    public int? HiddenSize { get; set; }
+
+    /// <summary>The widest automatic <see cref="HiddenSize"/>, used when the row count is not known.</summary>
+    public const int AutomaticMaximumHiddenSize = 256;
 
     /// <summary>
     /// Explicit widths of the hidden layers, first to last (e.g. [512, 256]). Default null: <see cref="HiddenLayers"/>
@@ -301,9 +308,34 @@ public class DeepNetworkOptions
     internal int ResolveEpochs(long stepsPerEpoch) =>
         Epochs ?? (int)Math.Max(10, (AutomaticMinimumSteps + stepsPerEpoch - 1) / Math.Max(1, stepsPerEpoch));
 
-    /// <summary>The width of each hidden layer, first to last, as <see cref="HiddenLayerSizes"/> or HiddenLayers x HiddenSize say.</summary>
-    public IReadOnlyList<int> ResolveHiddenLayerSizes() =>
-        HiddenLayerSizes?.ToArray() ?? Enumerable.Repeat(HiddenSize, HiddenLayers).ToArray();
+    /// <summary>
+    /// The width of each hidden layer, first to last, as <see cref="HiddenLayerSizes"/> or HiddenLayers x HiddenSize say;
+    /// an automatic HiddenSize follows <paramref name="trainingRows"/> (256 when they are not known).
+    /// </summary>
+    /// <param name="trainingRows">The rows training sees, or null.</param>
+    public IReadOnlyList<int> ResolveHiddenLayerSizes(int? trainingRows = null) =>
+        HiddenLayerSizes?.ToArray() ?? Enumerable.Repeat(HiddenSize ?? AutomaticHiddenSize(trainingRows), HiddenLayers).ToArray();
+
+    private static int AutomaticHiddenSize(int? rows)
+    {
+        if (rows is not int count)
+            return AutomaticMaximumHiddenSize;
+        int width = 32;
+        while (width < AutomaticMaximumHiddenSize && width * 8 < count)
+            width *= 2;
+        return width;
+    }
+
+    /// <summary>
+    /// A copy whose automatic sizes are fixed for <paramref name="trainingRows"/> training rows, so that the network built
+    /// from it and the description of it agree.
+    /// </summary>
+    internal DeepNetworkOptions WithSizesFor(int trainingRows)
+    {
+        var copy = Copy<DeepNetworkOptions>();
+        copy.HiddenSize ??= AutomaticHiddenSize(trainingRows);
+        return copy;
+    }
 
     /// <summary>
     /// Checks every option against its valid range and throws an <see cref="ArgumentException"/> naming the first
@@ -313,7 +345,8 @@ public class DeepNetworkOptions
     {
         string owner = GetType().Name;
         OptionChecks.InRange(owner, nameof(HiddenLayers), HiddenLayers, 0, 10_000);
-        OptionChecks.InRange(owner, nameof(HiddenSize), HiddenSize, 1, 65_536);
+        if (HiddenSize is int hiddenSize)
+            OptionChecks.InRange(owner, nameof(HiddenSize), hiddenSize, 1, 65_536);
         if (HiddenLayerSizes is int[] sizes)
         {
             OptionChecks.InRange(owner, nameof(HiddenLayerSizes) + ".Length", sizes.Length, 0, 10_000);

@@ -17,6 +17,9 @@ internal sealed record AffineScaling(float[] Shift, float[] Scale, bool Compress
 
     public int Columns => Shift.Length;
 
+    /// <summary>True when the map changes nothing (every shift 0, every scale 1, no compression).</summary>
+    public bool IsIdentity => !CompressTails && Shift.All(v => v == 0) && Scale.All(v => v == 1);
+
     /// <summary>Scales [N, Columns] values.</summary>
     public Tensor Apply(Tensor x)
     {

@@ -16,7 +16,7 @@ internal sealed record DataScaling(AffineScaling? Features, AffineScaling? Targe
         var targets = options.StandardizeTargets && train is RegressionData { Objective.FitsRealValues: true, TargetsAreFeatures: false } regression
             ? ScalingStatistics.Targets(regression.Targets, regression.Rows, regression.TargetCount)
             : null;
-        return new DataScaling(features, targets);
+        return new DataScaling(features is { IsIdentity: true } ? null : features, targets);
     }
 
     /// <summary>

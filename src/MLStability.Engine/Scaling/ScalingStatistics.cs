@@ -44,7 +44,9 @@ internal static class ScalingStatistics
             shift[g] = (float)median;
             scale[g] = (float)(1 / spread);
         }
-        return new AffineScaling(group.Select(g => shift[g]).ToArray(), group.Select(g => scale[g]).ToArray(), CompressTails: true);
+        // Unit-range groups are left alone, so tails cannot occur there: a data set of only such groups needs no map.
+        bool anyScaled = Enumerable.Range(0, groups).Any(g => shift[g] != 0 || scale[g] != 1);
+        return new AffineScaling(group.Select(g => shift[g]).ToArray(), group.Select(g => scale[g]).ToArray(), CompressTails: anyScaled);
     }
 
     /// <summary>Target standardization: per output, the mean and the standard deviation (1 where it is 0).</summary>

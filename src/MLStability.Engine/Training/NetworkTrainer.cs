@@ -56,11 +56,11 @@ internal sealed class NetworkTrainer
         if (options.Network != NetworkKind.Mlp)
             throw new ArgumentException($"The autoencoder is an MLP: set Network = Mlp (got {options.Network}).", nameof(options.Network));
         var data = new RegressionData(features, features, featureCount, featureCount, targetsAreFeatures: true);
-        var (network, device, report, scaling) = Fit(data, () => new AutoencoderNetwork(featureCount, embeddingSize, options));
+        var (network, device, report, scaling) = Fit(data, sized => new AutoencoderNetwork(featureCount, embeddingSize, sized));
         return new TrainedAutoencoder((AutoencoderNetwork)network, device, featureCount, report, scaling);
     }
 
-    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data, Func<DeepNetwork>? build = null)
+    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data, Func<DeepNetworkOptions, DeepNetwork>? build = null)
     {
         if (data.Rows == 0)
             throw new ArgumentException("The training data has no rows.", nameof(data));
@@ -71,11 +71,12 @@ internal sealed class NetworkTrainer
             TorchRuntime.Seed(seed, device);
             var (train, validation) = Split(data);
             var scaling = DataScaling.Fit(train, options);
-            log?.Invoke($"Training {NetworkFactory.Describe(options)} on {train.Rows} rows " +
+            var sized = options.WithSizesFor(train.Rows);
+            log?.Invoke($"Training {NetworkFactory.Describe(sized)} on {train.Rows} rows " +
                         $"({validation?.Rows ?? 0} held out for validation), {data.FeatureCount} features, " +
                         $"{data.OutputCount} outputs, on {device}.");
 
-            var network = build?.Invoke() ?? NetworkFactory.Create(data.FeatureCount, data.OutputCount, options);
+            var network = build?.Invoke(sized) ?? NetworkFactory.Create(data.FeatureCount, data.OutputCount, sized);
             network.to(device);
             try
             {

@@ -132,6 +132,22 @@ public sealed class KernelSelfCheckTests
         }
     }
 
+    [TestMethod]
+    public void AnUnknownModeIsAClearError()
+    {
+        Environment.SetEnvironmentVariable(KernelSelfCheck.ModeVariable, "sometimes");
+        try
+        {
+            var error = Assert.ThrowsExactly<InvalidOperationException>(() => KernelSelfCheck.Mode);
+            Assert.AreEqual("MLSTABILITY_KERNEL_ROUTES must be \"auto\", \"safe\" or \"library\"; got \"sometimes\".", error.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(KernelSelfCheck.ModeVariable, null);
+        }
+        Assert.AreEqual(KernelRoutingMode.Auto, KernelSelfCheck.Mode);
+    }
+
     private static Func<nn.Module, Tensor, Tensor> ComposedRoute(RecurrentShape shape) =>
         (module, input) => RecurrentKernels.Composed(shape.Cell, input, RecurrentKernels.Weights(module, shape.Directions));
 }
