@@ -8,7 +8,7 @@ namespace MLStability;
 /// A per-column affine map y = (x - Shift) * Scale, optionally followed by logarithmic compression of the tails beyond
 /// |y| = <see cref="TailStart"/> (y' = sign(y) (TailStart + ln(1 + |y| - TailStart)), continuous with slope 1 at the
 /// joint). Features are scaled with it before the network; regression targets are standardized with it and restored by
-/// <see cref="Invert"/>. The same map is written into the ONNX graph.
+/// <see cref="ScalingOnDevice.Invert"/>. The same map is written into the ONNX graph.
 /// </summary>
 internal sealed record AffineScaling(float[] Shift, float[] Scale, bool CompressTails)
 {
@@ -20,30 +20,24 @@ internal sealed record AffineScaling(float[] Shift, float[] Scale, bool Compress
     /// <summary>True when the map changes nothing (every shift 0, every scale 1, no compression).</summary>
     public bool IsIdentity => !CompressTails && Shift.All(v => v == 0) && Scale.All(v => v == 1);
 
-    /// <summary>Scales [N, Columns] values.</summary>
+    /// <summary>Scales [N, Columns] values (a one-off use; a model keeps <see cref="On"/>'s tensors instead).</summary>
     public Tensor Apply(Tensor x)
     {
-        using var scope = NewDisposeScope();
-        Tensor y = (x - Constant(Shift, x.device)) * Constant(Scale, x.device);
-        return (CompressTails ? Compress(y) : y).MoveToOuterDisposeScope();
+        using var constants = On(x.device);
+        return constants.Apply(x);
     }
 
-    /// <summary>Undoes the affine map (not the compression, which targets never get): x = y / Scale + Shift.</summary>
-    public Tensor Invert(Tensor y)
+    /// <summary>The map's constants as tensors on <paramref name="device"/>, for a model that applies it to every batch.</summary>
+    public ScalingOnDevice On(Device device) => new(Constant(Shift, device), Constant(Scale, device), CompressTails);
+
+    // Owned by the ScalingOnDevice (disposed with the model), never by a dispose scope the caller happens to be in.
+    private static Tensor Constant(float[] values, Device device)
     {
         using var scope = NewDisposeScope();
-        return (y / Constant(Scale, y.device)).Plus(Constant(Shift, y.device)).MoveToOuterDisposeScope();
+        return tensor(values, new long[] { 1, values.Length }).to(device).DetachFromDisposeScope();
     }
 
-    private static Tensor Compress(Tensor y)
-    {
-        Tensor excess = y.abs().sub(TensorOps.Constant(TailStart)).clamp_min(TensorOps.Constant(0));
-        return y.Plus(y.sign() * (excess.log1p() - excess));
-    }
-
-    private static Tensor Constant(float[] values, Device device) => tensor(values, new long[] { 1, values.Length }).to(device);
-
-    /// <summary>Emits <see cref="Apply"/> on an [N, Columns] input; returns the scaled value's name.</summary>
+    /// <summary>Emits <see cref="ScalingOnDevice.Apply"/> on an [N, Columns] input; returns the scaled value's name.</summary>
     public string ExportOnnx(OnnxGraphBuilder graph, string input)
     {
         string shifted = graph.Node("Sub", new[] { input, graph.Initializer("scaling_shift", Shift, 1, Columns) });
@@ -56,10 +50,44 @@ internal sealed record AffineScaling(float[] Shift, float[] Scale, bool Compress
         return graph.Node("Add", new[] { y, correction });
     }
 
-    /// <summary>Emits <see cref="Invert"/>; returns the restored value's name.</summary>
+    /// <summary>Emits <see cref="ScalingOnDevice.Invert"/>; returns the restored value's name.</summary>
     public string ExportInverseOnnx(OnnxGraphBuilder graph, string input)
     {
         string unscaled = graph.Node("Div", new[] { input, graph.Initializer("target_scale", Scale, 1, Columns) });
         return graph.Node("Add", new[] { unscaled, graph.Initializer("target_shift", Shift, 1, Columns) });
+    }
+}
+
+/// <summary>
+/// An <see cref="AffineScaling"/>'s shift and scale as tensors on one device, made once for a model's lifetime (scoring
+/// can run row by row) and read by any number of threads.
+/// </summary>
+internal sealed class ScalingOnDevice(Tensor shift, Tensor scale, bool compressTails) : IDisposable
+{
+    /// <summary>Scales [N, Columns] values, then compresses the tails if the map says so.</summary>
+    public Tensor Apply(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor y = (x - shift) * scale;
+        return (compressTails ? Compress(y) : y).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Undoes the affine map (not the compression, which targets never get): x = y / Scale + Shift.</summary>
+    public Tensor Invert(Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        return (y / scale).Plus(shift).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Compress(Tensor y)
+    {
+        Tensor excess = y.abs().sub(TensorOps.Constant(AffineScaling.TailStart)).clamp_min(TensorOps.Constant(0));
+        return y.Plus(y.sign() * (excess.log1p() - excess));
+    }
+
+    public void Dispose()
+    {
+        shift.Dispose();
+        scale.Dispose();
     }
 }

@@ -13,11 +13,14 @@ namespace MLStability;
 internal class TrainedNetwork : IDisposable
 {
     private int disposed;
+    private readonly ScalingOnDevice? featureScaling, targetScaling;
 
     public TrainedNetwork(DeepNetwork network, torch.Device device, int featureCount, int outputCount, TrainingReport report,
         DataScaling? scaling = null)
     {
         Scaling = scaling ?? DataScaling.None;
+        featureScaling = Scaling.Features?.On(device);
+        targetScaling = Scaling.Targets?.On(device);
         Network = network;
         Device = device;
         FeatureCount = featureCount;
@@ -43,7 +46,7 @@ internal class TrainedNetwork : IDisposable
         Run(features, rows, outputs, OutputCount, input =>
         {
             Tensor output = Network.forward(input);
-            return Scaling.Targets?.Invert(output) ?? output;
+            return targetScaling?.Invert(output) ?? output;
         });
 
     /// <summary>Writes the embeddings (the head's input, rows x EmbeddingSize) of the rows, as for transfer learning.</summary>
@@ -71,8 +74,8 @@ internal class TrainedNetwork : IDisposable
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         Tensor input = torch.tensor(features.ToArray(), new long[] { rows, FeatureCount }).to(Device);
-        if (Scaling.Features is AffineScaling scaling)
-            input = scaling.Apply(input);
+        if (featureScaling is not null)
+            input = featureScaling.Apply(input);
         compute(input).contiguous().cpu().data<float>().CopyTo(outputs[..(rows * width)]);
     }
 
@@ -87,7 +90,11 @@ internal class TrainedNetwork : IDisposable
     protected virtual void Dispose(bool disposing)
     {
         if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
             Network.Dispose();
+            featureScaling?.Dispose();
+            targetScaling?.Dispose();
+        }
     }
 }
 
