@@ -48,7 +48,7 @@ string network = options.Network switch
     _ => $"{options.HiddenLayers} hidden layers x {options.HiddenSize?.ToString() ?? "automatic (256 for these 8,000 rows)"}",
 };
 Console.WriteLine($"Network: {network}, {options.Activation}, " +
-                  $"residual={options.ResidualConnections}, normalization={options.Normalization}, init={options.Initialization}, " +
+                  $"residual={options.ResidualConnections}, normalization={options.EffectiveNormalization}, init={options.Initialization}, " +
                   $"clipping={options.GradientClipping}, optimizer={options.Optimizer}, schedule={options.LearningRateSchedule}");
 
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
