@@ -25,15 +25,15 @@ public static class StableDeepCatalog
     /// <param name="labelColumnName">The label column, a key type.</param>
     /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
     /// <param name="hiddenLayers">Number of hidden layers.</param>
-    /// <param name="hiddenSize">Width of every hidden layer.</param>
-    /// <param name="epochs">Passes over the training data.</param>
+    /// <param name="hiddenSize">Width of every hidden layer; null: automatic, from the training rows (32 to 256).</param>
+    /// <param name="epochs">Passes over the training data; null: automatic (10, or more for at least 500 steps).</param>
     public static StableDeepTrainer StableDeep(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label",
         string featureColumnName = "Features",
         int hiddenLayers = 4,
-        int hiddenSize = 256,
-        int epochs = 10)
+        int? hiddenSize = null,
+        int? epochs = null)
     {
         return catalog.StableDeep(Simple(labelColumnName, featureColumnName, hiddenLayers, hiddenSize, epochs));
     }
@@ -55,10 +55,10 @@ public static class StableDeepCatalog
     /// <param name="labelColumnName">The label column, Single.</param>
     /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
     /// <param name="hiddenLayers">Number of hidden layers.</param>
-    /// <param name="hiddenSize">Width of every hidden layer.</param>
-    /// <param name="epochs">Passes over the training data.</param>
+    /// <param name="hiddenSize">Width of every hidden layer; null: automatic, from the training rows (32 to 256).</param>
+    /// <param name="epochs">Passes over the training data; null: automatic (10, or more for at least 500 steps).</param>
     public static StableDeepRegressionTrainer StableDeep(this RegressionCatalog.RegressionTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int hiddenLayers = 4, int hiddenSize = 256, int epochs = 10) =>
+        string labelColumnName = "Label", string featureColumnName = "Features", int hiddenLayers = 4, int? hiddenSize = null, int? epochs = null) =>
         catalog.StableDeep(Simple(labelColumnName, featureColumnName, hiddenLayers, hiddenSize, epochs));
 
     /// <summary>
@@ -79,13 +79,13 @@ public static class StableDeepCatalog
     /// <param name="labelColumnName">The label column, Boolean.</param>
     /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
     /// <param name="hiddenLayers">Number of hidden layers.</param>
-    /// <param name="hiddenSize">Width of every hidden layer.</param>
-    /// <param name="epochs">Passes over the training data.</param>
+    /// <param name="hiddenSize">Width of every hidden layer; null: automatic, from the training rows (32 to 256).</param>
+    /// <param name="epochs">Passes over the training data; null: automatic (10, or more for at least 500 steps).</param>
     public static StableDeepBinaryTrainer StableDeep(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int hiddenLayers = 4, int hiddenSize = 256, int epochs = 10) =>
+        string labelColumnName = "Label", string featureColumnName = "Features", int hiddenLayers = 4, int? hiddenSize = null, int? epochs = null) =>
         catalog.StableDeep(Simple(labelColumnName, featureColumnName, hiddenLayers, hiddenSize, epochs));
 
-    private static StableDeepOptions Simple(string labelColumnName, string featureColumnName, int hiddenLayers, int hiddenSize, int epochs) => new()
+    private static StableDeepOptions Simple(string labelColumnName, string featureColumnName, int hiddenLayers, int? hiddenSize, int? epochs) => new()
     {
         LabelColumnName = labelColumnName,
         FeatureColumnName = featureColumnName,

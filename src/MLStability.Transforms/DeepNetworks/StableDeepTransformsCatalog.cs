@@ -38,8 +38,8 @@ public static class StableDeepTransformsCatalog
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
     /// <param name="embeddingSize">The bottleneck's width.</param>
-    /// <param name="epochs">Passes over the training data.</param>
+    /// <param name="epochs">Passes over the training data; null: automatic (10, or more for at least 500 steps).</param>
     public static StableDeepAutoencoderEstimator StableDeepAutoencoder(this TransformsCatalog catalog, string featureColumnName = "Features",
-        int embeddingSize = 32, int epochs = 10) =>
+        int embeddingSize = 32, int? epochs = null) =>
         catalog.StableDeepAutoencoder(new StableDeepAutoencoderOptions { FeatureColumnName = featureColumnName, EmbeddingSize = embeddingSize, Epochs = epochs });
 }
