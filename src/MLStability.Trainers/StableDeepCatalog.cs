@@ -1,6 +1,9 @@
 using Microsoft.ML;
+using MLStability;
+using MLStability.Trainers;
 
-namespace MLStability.Trainers;
+// In ML.NET's namespace, as ML.NET's own extension packages do: `using Microsoft.ML;` finds these methods.
+namespace Microsoft.ML;
 
 /// <summary>Extension methods that add StableDeep trainers to ML.NET's catalogs.</summary>
 public static class StableDeepCatalog

@@ -6,9 +6,11 @@ namespace MLStability.Trainers;
 /// <summary>
 /// What every fitted StableDeep predictor (multiclass, regression, binary) offers: the options and training report
 /// of its run, lazy batched scoring, a row mapper for <c>PredictionEngine</c>, ONNX export and persistence through
-/// <c>mlContext.Model.Save</c>. Only MLStability derives from it.
+/// <c>mlContext.Model.Save</c>. As ML.NET's own predictors it is an
+/// <see cref="ISingleFeaturePredictionTransformer{TModel}"/>, so <c>model.LastTransformer.Model</c> and
+/// <c>PermutationFeatureImportance</c> work. Only MLStability derives from it.
 /// </summary>
-public abstract class StableDeepPredictionTransformer : ITransformer, IDisposable
+public abstract class StableDeepPredictionTransformer : ISingleFeaturePredictionTransformer<StableDeepModelParameters>, IDisposable
 {
     private readonly StableDeepOptions options;
     private readonly ScoringCore scoring;
@@ -19,7 +21,15 @@ public abstract class StableDeepPredictionTransformer : ITransformer, IDisposabl
         this.options = options.Clone();
         this.options.Progress = null;
         scoring = new ScoringCore(options.FeatureColumnName, scorer, columns);
+        Model = new StableDeepModelParameters(model, this.options);
+        FeatureColumnType = new VectorDataViewType(NumberDataViewType.Single, model.FeatureCount);
     }
+
+    /// <summary>The trained network's parameters: size, training options and report.</summary>
+    public StableDeepModelParameters Model { get; }
+
+    /// <summary>The feature column's type: a vector of <see cref="FeatureCount"/> Single values.</summary>
+    public DataViewType FeatureColumnType { get; }
 
     /// <summary>The trained network, for transforms built on it (the StableDeep featurizer).</summary>
     internal TrainedNetwork Network { get; }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Trainers;
 
 namespace MLStability.Trainers;
 
@@ -10,8 +11,14 @@ namespace MLStability.Trainers;
 /// Only MLStability derives from it.
 /// </summary>
 /// <typeparam name="TTransformer">The fitted model.</typeparam>
-public abstract class StableDeepTrainerBase<TTransformer> : IEstimator<TTransformer> where TTransformer : ITransformer
+public abstract class StableDeepTrainerBase<TTransformer> : ITrainerEstimator<TTransformer, StableDeepModelParameters>
+    where TTransformer : StableDeepPredictionTransformer
 {
+    // Features are scaled inside the model (FeatureScaling), the data is read once into memory, validation is a
+    // hold-out of the training data (ValidationFraction) rather than a second data view, and no warm start.
+    private static readonly TrainerInfo TrainerCharacteristics = TrainerInfoFactory.Create(normalization: false, calibration: false,
+        caching: false, supportValid: false, supportIncrementalTrain: false, supportTest: false);
+
     private readonly StableDeepOptions options;
 
     private protected StableDeepTrainerBase(IHostEnvironment environment, StableDeepOptions options)
@@ -20,6 +27,12 @@ public abstract class StableDeepTrainerBase<TTransformer> : IEstimator<TTransfor
         Environment = environment;
         this.options = options.Clone();
     }
+
+    /// <summary>
+    /// What ML.NET needs to know about the trainer: it needs no normalization in front (features are scaled inside
+    /// the model), no caching (the data is read once), and takes no separate validation set.
+    /// </summary>
+    public TrainerInfo Info => TrainerCharacteristics;
 
     /// <summary>The options this trainer was created with (a copy; changing it does not affect the trainer).</summary>
     public StableDeepOptions Options => options.Clone();

@@ -1,8 +1,11 @@
 using System.IO.Compression;
 using System.Text;
 using Microsoft.ML;
+using MLStability;
+using MLStability.Trainers;
 
-namespace MLStability.Trainers;
+// In ML.NET's namespace, as ML.NET's own extension packages do: `using Microsoft.ML;` finds these methods.
+namespace Microsoft.ML;
 
 /// <summary>
 /// Safer companions of <c>mlContext.Model.Save</c> and <c>Load</c>: an atomic save that never leaves a truncated zip

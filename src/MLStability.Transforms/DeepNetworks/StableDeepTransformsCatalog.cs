@@ -1,7 +1,10 @@
 using Microsoft.ML;
+using MLStability;
+using MLStability.Transforms;
 using MLStability.Trainers;
 
-namespace MLStability.Transforms;
+// In ML.NET's namespace, as ML.NET's own extension packages do: `using Microsoft.ML;` finds these methods.
+namespace Microsoft.ML;
 
 /// <summary>Extension methods that add the StableDeep featurizer and autoencoder to <c>mlContext.Transforms</c>.</summary>
 public static class StableDeepTransformsCatalog
