@@ -17,7 +17,7 @@ public sealed class StableDeepBinaryTrainer : StableDeepTrainerBase<StableDeepBi
 {
     private const string Task = "binary classification";
 
-    internal StableDeepBinaryTrainer(IHostEnvironment environment, StableDeepOptions options) : base(environment, options)
+    internal StableDeepBinaryTrainer(IHostEnvironment environment, StableDeepOptions options) : base(environment, options, StableDeepTask.Binary)
     {
     }
 

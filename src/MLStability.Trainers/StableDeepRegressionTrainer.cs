@@ -15,7 +15,7 @@ namespace MLStability.Trainers;
 /// </remarks>
 public sealed class StableDeepRegressionTrainer : StableDeepTrainerBase<StableDeepRegressionTransformer>
 {
-    internal StableDeepRegressionTrainer(IHostEnvironment environment, StableDeepOptions options) : base(environment, options)
+    internal StableDeepRegressionTrainer(IHostEnvironment environment, StableDeepOptions options) : base(environment, options, StableDeepTask.Regression)
     {
     }
 

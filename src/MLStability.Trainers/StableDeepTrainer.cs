@@ -21,7 +21,7 @@ namespace MLStability.Trainers;
 /// </remarks>
 public sealed class StableDeepTrainer : StableDeepTrainerBase<StableDeepTransformer>
 {
-    internal StableDeepTrainer(IHostEnvironment environment, StableDeepOptions options) : base(environment, options)
+    internal StableDeepTrainer(IHostEnvironment environment, StableDeepOptions options) : base(environment, options, StableDeepTask.Multiclass)
     {
     }
 

@@ -21,9 +21,10 @@ public abstract class StableDeepTrainerBase<TTransformer> : ITrainerEstimator<TT
 
     private readonly StableDeepOptions options;
 
-    private protected StableDeepTrainerBase(IHostEnvironment environment, StableDeepOptions options)
+    private protected StableDeepTrainerBase(IHostEnvironment environment, StableDeepOptions options, StableDeepTask task)
     {
         options.Validate();
+        TaskOptionChecks.Check(options, task);
         Environment = environment;
         this.options = options.Clone();
     }
