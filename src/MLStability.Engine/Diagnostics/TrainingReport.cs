@@ -147,14 +147,6 @@ public sealed class TrainingReport
     /// <summary>The whole report as JSON (enums as names).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>
-    /// Writes PNG plots into <paramref name="directory"/>: gradient flow (per-layer gradient norm, log scale, one line
-    /// per epoch), a per-layer heat map over epochs, loss and accuracy curves, and the learning rate.
-    /// </summary>
-    /// <param name="directory">Created if missing.</param>
-    /// <returns>The paths written.</returns>
-    public IReadOnlyList<string> SavePlots(string directory) => TrainingReportPlots.Save(this, directory);
-
     private static JsonSerializerOptions Json => JsonDefaults.Options;
 
     private static string F(double? value) => value is double v ? v.ToString("G3", CultureInfo.InvariantCulture) : "-";

@@ -2,14 +2,25 @@ using ScottPlot;
 
 namespace MLStability;
 
-/// <summary>Renders a <see cref="TrainingReport"/> as PNG plots with ScottPlot.</summary>
-internal static class TrainingReportPlots
+/// <summary>
+/// Renders a <see cref="TrainingReport"/> as PNG plots with ScottPlot. A separate assembly (MLStability.Plots), so that
+/// the engine and apps that only score carry no drawing library.
+/// </summary>
+public static class TrainingReportPlots
 {
     private const int Width = 900, Height = 500;
     private const double Floor = -40; // log10 of a zero gradient norm is drawn at 1e-40
 
-    public static IReadOnlyList<string> Save(TrainingReport report, string directory)
+    /// <summary>
+    /// Writes PNG plots into <paramref name="directory"/>: gradient flow (per-layer gradient norm, log scale, one line
+    /// per epoch), a per-layer heat map over epochs, loss and accuracy curves, and the learning rate.
+    /// </summary>
+    /// <param name="report">The training report to draw.</param>
+    /// <param name="directory">Created if missing.</param>
+    /// <returns>The paths written.</returns>
+    public static IReadOnlyList<string> SavePlots(this TrainingReport report, string directory)
     {
+        ArgumentNullException.ThrowIfNull(report);
         Directory.CreateDirectory(directory);
         var written = new List<string>();
         var withLayers = report.Epochs.Where(e => e.Layers.Count > 0).ToList();
