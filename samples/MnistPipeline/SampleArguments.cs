@@ -38,6 +38,7 @@ internal sealed class SampleArguments
           --channels A,B,C      ResNet stage channels (default 16,32,64)
           --blocks N            ResNet blocks per stage (default 1)
           --recurrent-size N    recurrent state size (default 128)
+          --tensorboard DIR     write TensorBoard event files into DIR while training (tensorboard --logdir DIR)
         """;
 
     public static SampleArguments Parse(string[] args)
@@ -77,6 +78,7 @@ internal sealed class SampleArguments
                 case "--default-init": o.Initialization = InitializationKind.Default; break;
                 case "--no-dropout": o.Dropout = 0; break;
                 case "--no-feature-scaling": o.FeatureScaling = FeatureScalingKind.None; break;
+                case "--tensorboard": o.TensorBoardDirectory = Next(); break;
                 case "-h" or "--help": throw new HelpRequestedException();
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.");
             }

@@ -14,6 +14,7 @@ using StabilityLab;
 bool quick = args.Contains("--quick");
 bool frontier = args.Contains("--frontier");
 string output = ArgumentAfter("--output") ?? "stability-lab";
+string? tensorBoard = ArgumentAfter("--tensorboard"); // one TensorBoard run per experiment under this directory
 int epochs = int.Parse(ArgumentAfter("--epochs") ?? (quick ? "5" : "10"), CultureInfo.InvariantCulture);
 int rows = int.Parse(ArgumentAfter("--rows") ?? (quick ? "4000" : "8000"), CultureInfo.InvariantCulture);
 int[] depths = (ArgumentAfter("--depths") ?? (frontier ? "100,1000" : "10,20,50")).Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
@@ -50,6 +51,8 @@ Result Run(Experiment experiment)
 {
     var options = new StableDeepOptions { HiddenLayers = experiment.Depth, HiddenSize = Experiments.Width, Epochs = epochs, Seed = 1, Device = "auto" };
     experiment.Configure(options);
+    if (tensorBoard != null)
+        options.TensorBoardDirectory = Path.Combine(tensorBoard, Slug(experiment));
     var clock = Stopwatch.StartNew();
     var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
         .Append(ml.MulticlassClassification.Trainers.StableDeep(options));

@@ -20,4 +20,7 @@ internal interface ITrainingObserver
 
     /// <summary>After each epoch, once its progress is known.</summary>
     void OnEpochEnd(DeepNetwork network, EpochProgress progress) { }
+
+    /// <summary>After the instability guard recorded an event (and recovered from it).</summary>
+    void OnInstability(DeepNetwork network, InstabilityEvent instabilityEvent) { }
 }

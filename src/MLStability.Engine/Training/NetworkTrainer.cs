@@ -81,7 +81,10 @@ internal sealed class NetworkTrainer
             try
             {
                 var kernelRoutes = KernelSelfCheck.Prepare(network, options, device, log);
-                using var session = new TrainingSession(options, network, device, train, validation, seed, log, observers, kernelRoutes, scaling);
+                var sessionObservers = options.TensorBoardDirectory is string tensorBoard
+                    ? observers.Append(new TensorBoardObserver(tensorBoard, options.DiagnosticsInterval)).ToArray()
+                    : observers;
+                using var session = new TrainingSession(options, network, device, train, validation, seed, log, sessionObservers, kernelRoutes, scaling);
                 var report = session.Run();
                 network.eval();
                 network.CaptureActivations(false);

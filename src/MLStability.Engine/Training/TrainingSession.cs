@@ -86,7 +86,7 @@ internal sealed class TrainingSession : IDisposable
         if (!guard.WeightsAreFinite())
         {
             // The last steps' gradients were not finite (unmeasured, see InstabilityGuard): roll back or fail.
-            guard.Handle(InstabilityKind.NonFiniteGradient, epoch, step, double.NaN, double.NaN, Fail);
+            Handle(InstabilityKind.NonFiniteGradient, double.NaN, double.NaN);
             if (!guard.WeightsAreFinite())
                 throw Fail("the weights hold non-finite values");
         }
@@ -267,8 +267,20 @@ internal sealed class TrainingSession : IDisposable
 
     private double? Drop(InstabilityKind kind, double loss, double gradientNorm)
     {
-        guard.Handle(kind, epoch, step, loss, gradientNorm, Fail);
+        Handle(kind, loss, gradientNorm);
         return null;
+    }
+
+    /// <summary>Lets the guard recover (or fail), then tells the observers what it recorded.</summary>
+    private void Handle(InstabilityKind kind, double loss, double gradientNorm)
+    {
+        int before = guard.Events.Count;
+        guard.Handle(kind, epoch, step, loss, gradientNorm, Fail);
+        for (int i = before; i < guard.Events.Count; i++)
+        {
+            foreach (var observer in observers)
+                observer.OnInstability(network, guard.Events[i]);
+        }
     }
 
     private Exception Fail(string what) => new TrainingDivergedException(epoch, step, what, report.Build(guard.Events, what));
