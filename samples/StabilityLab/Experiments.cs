@@ -38,6 +38,7 @@ internal static class Experiments
             yield return new("vanishing", "ReLU + He init", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; });
             yield return new("vanishing", "+ BatchNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.BatchNorm; });
             yield return new("vanishing", "+ LayerNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.LayerNorm; });
+            yield return new("vanishing", "+ RMSNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.RmsNorm; });
             yield return new("vanishing", "+ residual", depth, o => { Plain(o); o.ResidualConnections = true; });
             yield return new("vanishing", "+ clipping", depth, o => { Plain(o); o.GradientClipping = GradientClippingKind.GlobalNorm; });
             yield return new("vanishing", "all together (stable preset)", depth, _ => { });
@@ -93,6 +94,7 @@ internal static class Experiments
         yield return new("exploding", "ReLU, N(0,1) init, SGD 0.1: no remedy", depth, Exploding);
         yield return new("exploding", "+ clipping", depth, o => { Exploding(o); o.GradientClipping = GradientClippingKind.GlobalNorm; });
         yield return new("exploding", "+ LayerNorm", depth, o => { Exploding(o); o.Normalization = NormalizationKind.LayerNorm; });
+        yield return new("exploding", "+ RMSNorm", depth, o => { Exploding(o); o.Normalization = NormalizationKind.RmsNorm; });
         yield return new("exploding", "+ rollback", depth, o => { Exploding(o); o.OnInstability = InstabilityPolicy.Rollback; });
     }
 }

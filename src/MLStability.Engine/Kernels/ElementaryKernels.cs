@@ -47,6 +47,18 @@ internal static class ElementaryKernels
             (x, p) => Standardize(x, reduce) * p[0].view(broadcast) + p[1].view(broadcast));
     }
 
+    /// <summary>RMS normalization of [N, C] rows (last axis) or [N, C, H, W] images (channels and positions), as built here.</summary>
+    public static KernelError RmsNorm(long channels, bool spatial, Generator generator)
+    {
+        long[] shape = spatial ? new[] { CheckRows, channels, CheckSide, CheckSide } : new[] { CheckRows, channels };
+        long[] reduce = spatial ? new long[] { 1, 2, 3 } : new long[] { 1 };
+        long[] broadcast = spatial ? new long[] { 1, channels, 1, 1 } : new long[] { 1, channels };
+        // The float32 side runs the operations RmsNormalization.forward runs (LibTorch's square, mean and rsqrt kernels).
+        return Check(generator, shape, new[] { new[] { channels } }, 1,
+            (x, p) => x * x.square().mean(reduce, keepdim: true).add(TensorOps.Constant(RmsNormalization.Epsilon)).rsqrt() * p[0].view(broadcast),
+            (x, p) => x / (x * x).mean(reduce, keepdim: true).add(TensorOps.Constant(RmsNormalization.Epsilon)).sqrt() * p[0].view(broadcast));
+    }
+
     /// <summary>An activation function, applied elementwise.</summary>
     public static KernelError Activation(ActivationKind kind, float leakySlope, Generator generator)
     {

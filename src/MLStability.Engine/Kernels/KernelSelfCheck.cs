@@ -126,6 +126,11 @@ public static class KernelSelfCheck
                 bool spatial = batch is BatchNorm2d;
                 routes.Add(Decide("BatchNorm", $"{channels}{(spatial ? ", images" : "")}", mode, (LibraryRoute, g => ElementaryKernels.BatchNorm(channels, spatial, g))));
                 break;
+            case RmsNormalization rms:
+                long rmsChannels = rms.Weight.shape[0];
+                bool rmsSpatial = rms.Spatial;
+                routes.Add(Decide("RmsNorm", $"{rmsChannels}{(rmsSpatial ? ", images" : "")}", mode, (LibraryRoute, g => ElementaryKernels.RmsNorm(rmsChannels, rmsSpatial, g))));
+                break;
             case GroupNormalization group:
                 long groups = group.Groups, groupChannels = group.Weight.shape[0];
                 routes.Add(Decide("GroupNorm", $"{groups} groups, {groupChannels}", mode, (LibraryRoute, g => ElementaryKernels.GroupNorm(groups, groupChannels, g))));

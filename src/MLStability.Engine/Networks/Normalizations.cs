@@ -23,6 +23,7 @@ internal static class Normalizations
             NormalizationKind.BatchNorm => spatial ? nn.BatchNorm2d(channels) : nn.BatchNorm1d(channels),
             NormalizationKind.LayerNorm => spatial ? new GroupNormalization(1, channels) : nn.LayerNorm(channels),
             NormalizationKind.GroupNorm => new GroupNormalization(groups, channels),
+            NormalizationKind.RmsNorm => new RmsNormalization(channels, spatial),
             _ => null,
         };
     }
@@ -33,6 +34,7 @@ internal static class Normalizations
         LayerNorm layer => layer.weight!,
         BatchNorm batch => batch.weight!,
         GroupNormalization group => group.Weight,
+        RmsNormalization rms => rms.Weight,
         _ => throw new ArgumentException($"{norm.GetType().Name} is not a normalization layer."),
     };
 
@@ -42,6 +44,7 @@ internal static class Normalizations
         LayerNorm layer => OnnxLayers.LayerNorm(graph, layer, input),
         BatchNorm batch => OnnxLayers.BatchNorm(graph, batch, input),
         GroupNormalization group => OnnxLayers.GroupNorm(graph, group, input, rank),
+        RmsNormalization rms => OnnxLayers.RmsNorm(graph, rms, input),
         _ => throw new NotSupportedException($"{norm.GetType().Name} has no ONNX form."),
     };
 }

@@ -54,6 +54,19 @@ internal static class OnnxLayers
         return graph.Node("Add", new[] { scaled, graph.Initializer("gn_bias", Values(layer.Bias), perChannel) });
     }
 
+    /// <summary>
+    /// RMS normalization: x / Sqrt(ReduceMean(x * x) + eps) * g, over the last axis of rows or over channels and
+    /// positions of [N, C, H, W] images (opset 17 has no RMSNormalization; ReduceMean takes its axes as an attribute).
+    /// </summary>
+    public static string RmsNorm(OnnxGraphBuilder graph, RmsNormalization layer, string input)
+    {
+        var axes = layer.Spatial ? OnnxAttribute.Ints("axes", 1, 2, 3) : OnnxAttribute.Ints("axes", -1);
+        string meanSquare = graph.Node("ReduceMean", new[] { graph.Node("Mul", new[] { input, input }) }, axes, OnnxAttribute.Int("keepdims", 1));
+        string root = graph.Node("Sqrt", new[] { graph.Node("Add", new[] { meanSquare, graph.Initializer("rms_eps", new[] { (float)RmsNormalization.Epsilon }) }) });
+        string normalized = graph.Node("Div", new[] { input, root });
+        return graph.Node("Mul", new[] { normalized, graph.Initializer("rms_scale", Values(layer.Weight), layer.Weight.shape) });
+    }
+
     /// <summary>A square 2-D convolution with padding kernel / 2 on every side.</summary>
     public static string Conv(OnnxGraphBuilder graph, Conv2d layer, long kernel, long stride, string input)
     {

@@ -17,4 +17,10 @@ public enum NormalizationKind
     /// of the batch size. MLP and ResNet only.
     /// </summary>
     GroupNorm,
+    /// <summary>
+    /// RMS normalization (Zhang and Sennrich 2019): x / sqrt(mean(x^2) + 1e-6) * g over each row's features (for a
+    /// ResNet, over each image's channels and positions), with a learnable scale g and no centering or shift: cheaper
+    /// than layer normalization and as stable in deep residual stacks. Identical in training and inference.
+    /// </summary>
+    RmsNorm,
 }

@@ -25,6 +25,7 @@ public sealed class EveryOptionChangesTrainingTests
         yield return Change("PreNormalization", o => o.PreNormalization = true);
         yield return Change("ReZero", o => o.ReZero = true);
         yield return Change("Normalization", o => o.Normalization = NormalizationKind.BatchNorm);
+        yield return Change("Normalization = RmsNorm", o => o.Normalization = NormalizationKind.RmsNorm);
         yield return Change("Initialization", o => o.Initialization = InitializationKind.Orthogonal);
         yield return Change("Dropout", o => o.Dropout = 0.4f);
         yield return Change("GradientClipping", o => o.GradientClipping = GradientClippingKind.Value);

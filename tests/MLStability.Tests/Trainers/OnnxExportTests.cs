@@ -66,6 +66,7 @@ public sealed class OnnxExportTests
         }
         yield return new object[] { "bidirectional LSTM, last-step pooling, pre-norm ReZero", Sequence(o => { o.Bidirectional = true; o.RecurrentLayers = 2; o.PreNormalization = true; o.ReZero = true; }) };
         yield return new object[] { "LSTM without normalization", Sequence(o => o.Normalization = NormalizationKind.None) };
+        yield return new object[] { "2-layer GRU, RMS normalization", Sequence(o => { o.RecurrentCell = RecurrentCellKind.GRU; o.RecurrentLayers = 2; o.Normalization = NormalizationKind.RmsNorm; }) };
     }
 
     private static StableDeepOptions Image(Action<StableDeepOptions> change)
