@@ -36,6 +36,7 @@ internal static class Experiments
             yield return new("vanishing", "plain sigmoid, default init", depth, Plain);
             yield return new("vanishing", "+ Xavier init", depth, o => { Plain(o); o.Initialization = InitializationKind.XavierUniform; });
             yield return new("vanishing", "ReLU + He init", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; });
+            yield return new("vanishing", "SELU + LeCun normal (self-normalizing)", depth, o => { Plain(o); o.Activation = ActivationKind.SELU; o.Initialization = InitializationKind.LeCunNormal; });
             yield return new("vanishing", "+ BatchNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.BatchNorm; });
             yield return new("vanishing", "+ LayerNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.LayerNorm; });
             yield return new("vanishing", "+ RMSNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.RmsNorm; });

@@ -24,7 +24,8 @@ internal static class WeightInitializer
     }
 
     /// <summary>
-    /// Fills a [fan_out, fan_in, kernel...] weight in place; gain applies to He and orthogonal. A convolution's fans
+    /// Fills a [fan_out, fan_in, kernel...] weight in place; gain applies to He and orthogonal (LeCun normal is He
+    /// normal with gain 1, whatever the activation). A convolution's fans
     /// include its kernel's size, as in PyTorch.
     /// </summary>
     public static void Initialize(Tensor weight, InitializationKind kind, double gain)
@@ -50,6 +51,9 @@ internal static class WeightInitializer
                 break;
             case InitializationKind.StandardNormal:
                 weight.normal_(0, 1);
+                break;
+            case InitializationKind.LeCunNormal:
+                weight.normal_(0, 1 / Math.Sqrt(fanIn));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "No formula for this initialization.");

@@ -17,4 +17,10 @@ public enum InitializationKind
     Orthogonal,
     /// <summary>N(0, 1) regardless of the layer's size: the classic recipe for exploding activations and gradients.</summary>
     StandardNormal,
+    /// <summary>
+    /// LeCun normal: N(0, 1 / fan_in) whatever the activation (LeCun et al. 1998). With SELU and no normalization it is
+    /// the self-normalizing recipe of Klambauer et al. 2017 (activations keep mean 0 and variance 1 through depth; use
+    /// dropout, which SELU turns into AlphaDropout).
+    /// </summary>
+    LeCunNormal,
 }

@@ -14,6 +14,7 @@ public sealed class InitializationTests
     [DataRow(InitializationKind.HeNormal, 1.0)]
     [DataRow(InitializationKind.HeNormal, 1.4142135)]
     [DataRow(InitializationKind.StandardNormal, 1.4142135)]
+    [DataRow(InitializationKind.LeCunNormal, 1.4142135)] // the activation's gain does not apply
     public void NormalInitializersHaveTheFormulaStandardDeviation(InitializationKind kind, double gain)
     {
         torch.random.manual_seed(1);
@@ -23,6 +24,7 @@ public sealed class InitializationTests
         {
             InitializationKind.XavierNormal => Math.Sqrt(2.0 / (FanIn + FanOut)),
             InitializationKind.StandardNormal => 1.0,
+            InitializationKind.LeCunNormal => 1 / Math.Sqrt(FanIn),
             _ => gain / Math.Sqrt(FanIn),
         };
         Assert.AreEqual(expected, weight.std().item<float>(), expected * 0.02);

@@ -27,6 +27,7 @@ public sealed class EveryOptionChangesTrainingTests
         yield return Change("Normalization", o => o.Normalization = NormalizationKind.BatchNorm);
         yield return Change("Normalization = RmsNorm", o => o.Normalization = NormalizationKind.RmsNorm);
         yield return Change("Initialization", o => o.Initialization = InitializationKind.Orthogonal);
+        yield return Change("Initialization = LeCunNormal", o => o.Initialization = InitializationKind.LeCunNormal);
         yield return Change("Dropout", o => o.Dropout = 0.4f);
         yield return Change("GradientClipping", o => o.GradientClipping = GradientClippingKind.Value);
         yield return Change("ClippingThreshold", o => o.ClippingThreshold = 0.5f);
