@@ -94,6 +94,7 @@ internal static class Experiments
     {
         yield return new("exploding", "ReLU, N(0,1) init, SGD 0.1: no remedy", depth, Exploding);
         yield return new("exploding", "+ clipping", depth, o => { Exploding(o); o.GradientClipping = GradientClippingKind.GlobalNorm; });
+        yield return new("exploding", "+ adaptive clipping (λ 0.01)", depth, o => { Exploding(o); o.GradientClipping = GradientClippingKind.Adaptive; o.ClippingThreshold = 0.01f; });
         yield return new("exploding", "+ LayerNorm", depth, o => { Exploding(o); o.Normalization = NormalizationKind.LayerNorm; });
         yield return new("exploding", "+ RMSNorm", depth, o => { Exploding(o); o.Normalization = NormalizationKind.RmsNorm; });
         yield return new("exploding", "+ rollback", depth, o => { Exploding(o); o.OnInstability = InstabilityPolicy.Rollback; });

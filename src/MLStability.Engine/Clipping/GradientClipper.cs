@@ -8,14 +8,20 @@ namespace MLStability;
 internal abstract class GradientClipper
 {
     /// <summary>Creates the clipper for the options, or null when clipping is off.</summary>
-    public static GradientClipper? Create(DeepNetworkOptions options) => Create(options.GradientClipping, options.ClippingThreshold);
+    public static GradientClipper? Create(DeepNetworkOptions options, nn.Module? network = null) =>
+        Create(options.GradientClipping, options.ClippingThreshold, network);
 
-    /// <summary>Creates a clipper of the given kind and threshold, or null for <see cref="GradientClippingKind.None"/>.</summary>
-    public static GradientClipper? Create(GradientClippingKind kind, float threshold) => kind switch
+    /// <summary>
+    /// Creates a clipper of the given kind and threshold, or null for <see cref="GradientClippingKind.None"/>.
+    /// <see cref="GradientClippingKind.Adaptive"/> clips the parameters of <paramref name="network"/> (its head exempt).
+    /// </summary>
+    public static GradientClipper? Create(GradientClippingKind kind, float threshold, nn.Module? network = null) => kind switch
     {
         GradientClippingKind.None => null,
         GradientClippingKind.Value => new ValueClipper(threshold),
         GradientClippingKind.GlobalNorm => new GlobalNormClipper(threshold),
+        GradientClippingKind.Adaptive => new AdaptiveClipper(threshold,
+            network ?? throw new ArgumentNullException(nameof(network), "Adaptive clipping needs the network whose weights it compares with.")),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown clipping."),
     };
 

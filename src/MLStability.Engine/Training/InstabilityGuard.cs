@@ -55,7 +55,7 @@ internal sealed class InstabilityGuard : IDisposable
         this.options = options;
         this.network = network;
         this.optimizer = optimizer;
-        Clipper = GradientClipper.Create(options);
+        Clipper = GradientClipper.Create(options, network);
         Snapshot(0);
     }
 
@@ -210,7 +210,7 @@ internal sealed class InstabilityGuard : IDisposable
             recentLosses.Enqueue(recent);
         initialLevel = checkpoint.Get<double>("guard.initial_level");
         consecutiveSpikes = checkpoint.Get<int>("guard.consecutive_spikes");
-        Clipper = GradientClipper.Create(checkpoint.Get<GradientClippingKind>("guard.clipping"), checkpoint.Get<float>("guard.threshold"));
+        Clipper = GradientClipper.Create(checkpoint.Get<GradientClippingKind>("guard.clipping"), checkpoint.Get<float>("guard.threshold"), network);
         acceptedSteps = checkpoint.Get<long>("guard.accepted");
         recoveries = checkpoint.Get<int>("guard.recoveries");
         events.Clear();
@@ -237,7 +237,7 @@ internal sealed class InstabilityGuard : IDisposable
         permanentScale *= options.RollbackLearningRateFactor;
         Clipper = Clipper is null
             ? GradientClipper.Create(GradientClippingKind.GlobalNorm, RollbackClippingThreshold)
-            : GradientClipper.Create(Clipper.Kind, Clipper.Threshold / 2);
+            : GradientClipper.Create(Clipper.Kind, Clipper.Threshold / 2, network);
     }
 
     /// <summary>After each 2 x RollbackSnapshotSteps healthy steps, undoes one spike rollback's learning-rate cut.</summary>

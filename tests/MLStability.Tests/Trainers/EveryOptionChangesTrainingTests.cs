@@ -30,6 +30,7 @@ public sealed class EveryOptionChangesTrainingTests
         yield return Change("Initialization = LeCunNormal", o => o.Initialization = InitializationKind.LeCunNormal);
         yield return Change("Dropout", o => o.Dropout = 0.4f);
         yield return Change("GradientClipping", o => o.GradientClipping = GradientClippingKind.Value);
+        yield return Change("GradientClipping = Adaptive", o => { o.GradientClipping = GradientClippingKind.Adaptive; o.ClippingThreshold = 0.01f; });
         yield return Change("ClippingThreshold", o => o.ClippingThreshold = 0.5f);
         yield return Change("Optimizer", o => o.Optimizer = OptimizerKind.RmsProp);
         yield return Change("LearningRate", o => o.LearningRate = 3e-3f);
