@@ -37,6 +37,8 @@ internal static class Experiments
             yield return new("vanishing", "+ Xavier init", depth, o => { Plain(o); o.Initialization = InitializationKind.XavierUniform; });
             yield return new("vanishing", "ReLU + He init", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; });
             yield return new("vanishing", "SELU + LeCun normal (self-normalizing)", depth, o => { Plain(o); o.Activation = ActivationKind.SELU; o.Initialization = InitializationKind.LeCunNormal; });
+            yield return new("vanishing", "ReLU + He init + OneCycle", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; o.LearningRateSchedule = LearningRateScheduleKind.OneCycle; });
+            yield return new("vanishing", "ReLU + He init + ReduceOnPlateau", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; o.LearningRateSchedule = LearningRateScheduleKind.ReduceOnPlateau; o.ValidationFraction = 0.1f; o.PlateauPatience = 1; });
             yield return new("vanishing", "+ BatchNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.BatchNorm; });
             yield return new("vanishing", "+ LayerNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.LayerNorm; });
             yield return new("vanishing", "+ RMSNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.RmsNorm; });

@@ -33,9 +33,10 @@ internal sealed class AdamOptimizer : ParameterOptimizer
         {
             gradient = WithL2(gradient, parameter, weightDecay);
         }
-        double correction1 = 1 - Math.Pow(Beta1, StepCount);
+        double firstBeta = MomentumOverride ?? Beta1; // PyTorch corrects with the current beta1 when it is cycled
+        double correction1 = 1 - Math.Pow(firstBeta, StepCount);
         double correction2 = 1 - Math.Pow(Beta2, StepCount);
-        using Scalar beta1 = Beta1.ToScalar(), oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using Scalar beta1 = firstBeta.ToScalar(), oneMinusBeta1 = (1 - firstBeta).ToScalar();
         using Scalar beta2 = Beta2.ToScalar(), oneMinusBeta2 = (1 - Beta2).ToScalar();
         using Scalar rootCorrection2 = Math.Sqrt(correction2).ToScalar(), epsilon = Epsilon.ToScalar();
         using Scalar step = (-learningRate / correction1).ToScalar();

@@ -51,6 +51,12 @@ internal abstract class ParameterOptimizer : IDisposable
         }
     }
 
+    /// <summary>
+    /// The momentum of the next steps when a schedule cycles it (OneCycle): SGD's momentum or Adam's beta1; null: the
+    /// optimizer's own. Optimizers without momentum (Sgd, RmsProp) ignore it.
+    /// </summary>
+    public double? MomentumOverride { get; set; }
+
     /// <summary>Optimizer steps taken so far (Adam's bias correction needs it).</summary>
     protected long StepCount { get; private set; }
 

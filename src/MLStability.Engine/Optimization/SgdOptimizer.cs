@@ -27,7 +27,7 @@ internal sealed class SgdOptimizer : ParameterOptimizer
         if (velocity != null)
         {
             Tensor buffer = velocity[index];
-            using Scalar mu = momentum.ToScalar();
+            using Scalar mu = (MomentumOverride ?? momentum).ToScalar();
             if (StepCount == 1)
                 buffer.copy_(direction); // PyTorch starts the buffer at the first gradient.
             else

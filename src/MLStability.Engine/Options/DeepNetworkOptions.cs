@@ -234,6 +234,13 @@ public class DeepNetworkOptions
     public int EarlyStoppingPatience { get; set; }
 
     /// <summary>
+    /// <see cref="LearningRateScheduleKind.ReduceOnPlateau"/>: epochs without a better validation loss that are
+    /// tolerated before the rate is multiplied by LearningRateDecay. Default 2 (PyTorch's 10 suits its longer runs);
+    /// valid range [0, +inf).
+    /// </summary>
+    public int PlateauPatience { get; set; } = 2;
+
+    /// <summary>
     /// Seed of weight initialization, shuffling, dropout and the validation split. Default null: the MLContext's seed
     /// when it has one, else a random seed. The same seed on CPU gives bit-identical models.
     /// </summary>
@@ -387,6 +394,11 @@ public class DeepNetworkOptions
         OptionChecks.InRange(owner, nameof(BatchSize), BatchSize, 1, 1 << 20);
         OptionChecks.InHalfOpenRange(owner, nameof(ValidationFraction), ValidationFraction, 0, 1);
         OptionChecks.InRange(owner, nameof(EarlyStoppingPatience), EarlyStoppingPatience, 0, int.MaxValue);
+        OptionChecks.InRange(owner, nameof(PlateauPatience), PlateauPatience, 0, int.MaxValue);
+        if (LearningRateSchedule == LearningRateScheduleKind.ReduceOnPlateau && ValidationFraction <= 0)
+            throw new ArgumentException(
+                $"{owner}.{nameof(LearningRateSchedule)} = {LearningRateSchedule} watches the validation loss: set " +
+                $"{nameof(ValidationFraction)} in (0, 1), e.g. 0.1, or choose another schedule.", nameof(LearningRateSchedule));
         if (ReZero && !ResidualConnections)
             throw new ArgumentException($"{owner}.{nameof(ReZero)} scales residual branches: set {nameof(ResidualConnections)} = true, or {nameof(ReZero)} = false.", nameof(ReZero));
         if (EarlyStoppingPatience > 0 && ValidationFraction <= 0)

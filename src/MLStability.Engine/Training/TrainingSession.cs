@@ -119,6 +119,7 @@ internal sealed class TrainingSession : IDisposable
         var (validationLoss, validationAccuracy) = validation != null ? Evaluate(validation) : (null, null);
         var progress = new EpochProgress(epoch, epochs, rowsSeen > 0 ? lossSum / rowsSeen : double.NaN, validationLoss,
             validationAccuracy, learningRate, step, clock.Elapsed.TotalSeconds);
+        schedule.EndEpoch(validationLoss);
         var (layers, samples) = monitor.CompleteEpoch(network);
         report.AddEpoch(progress, layers, samples, guard.Events);
         log?.Invoke(progress + $"  [{report.LastVerdict}]");
@@ -162,6 +163,7 @@ internal sealed class TrainingSession : IDisposable
         if (gradientProblem is InstabilityKind problem)
             return Drop(problem, lossValue, gradientNorm);
 
+        optimizer.MomentumOverride = schedule.MomentumAt(step - 1); // the step counter already counts this step
         optimizer.Step(learningRate);
         foreach (var observer in stepObservers)
             observer.OnStepEnd(network, step);
@@ -194,6 +196,7 @@ internal sealed class TrainingSession : IDisposable
                 optimizer.Restore(optimizerState);
             guard.Restore(checkpoint);
             earlyStopping.Restore(checkpoint);
+            schedule.Restore(checkpoint);
             report.Restore(checkpoint);
             shuffler.set_state(checkpoint.GetTensor("rng.shuffle"));
             torch.random.set_rng_state(checkpoint.GetTensor("rng.global"));
@@ -225,6 +228,7 @@ internal sealed class TrainingSession : IDisposable
                 optimizerState.WriteTo(checkpoint, "opt.");
             guard.Capture(checkpoint);
             earlyStopping.Capture(checkpoint);
+            schedule.Capture(checkpoint);
             report.Capture(checkpoint);
             checkpoint.SetTensor("rng.shuffle", shuffler.get_state());
             checkpoint.SetTensor("rng.global", torch.random.get_rng_state());

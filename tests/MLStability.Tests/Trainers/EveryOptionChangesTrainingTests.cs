@@ -38,6 +38,11 @@ public sealed class EveryOptionChangesTrainingTests
         yield return Change("Momentum", o => { o.Optimizer = OptimizerKind.Momentum; o.Momentum = 0.5f; }, o => o.Optimizer = OptimizerKind.Momentum);
         yield return Change("Nesterov", o => { o.Optimizer = OptimizerKind.Momentum; o.Nesterov = true; }, o => o.Optimizer = OptimizerKind.Momentum);
         yield return Change("LearningRateSchedule", o => o.LearningRateSchedule = LearningRateScheduleKind.Cosine);
+        yield return Change("LearningRateSchedule = OneCycle", o => o.LearningRateSchedule = LearningRateScheduleKind.OneCycle);
+        yield return Change("LearningRateSchedule = ReduceOnPlateau", o => { NoisyLongRun(o); o.LearningRateSchedule = LearningRateScheduleKind.ReduceOnPlateau; o.PlateauPatience = 0; },
+            o => { NoisyLongRun(o); o.PlateauPatience = 0; });
+        yield return Change("PlateauPatience", o => { NoisyLongRun(o); o.LearningRateSchedule = LearningRateScheduleKind.ReduceOnPlateau; o.PlateauPatience = 0; },
+            o => { NoisyLongRun(o); o.LearningRateSchedule = LearningRateScheduleKind.ReduceOnPlateau; });
         yield return Change("WarmupSteps", o => o.WarmupSteps = 0);
         yield return Change("LearningRateDecay", o => o.LearningRateDecay = 0.5f);
         yield return Change("LearningRateDecaySteps", o => o.LearningRateDecaySteps = 5);
