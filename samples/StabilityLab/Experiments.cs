@@ -36,6 +36,7 @@ internal static class Experiments
             yield return new("vanishing", "plain sigmoid, default init", depth, Plain);
             yield return new("vanishing", "+ Xavier init", depth, o => { Plain(o); o.Initialization = InitializationKind.XavierUniform; });
             yield return new("vanishing", "ReLU + He init", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; });
+            yield return new("vanishing", "tanh + LSUV init", depth, o => { Plain(o); o.Activation = ActivationKind.Tanh; o.Initialization = InitializationKind.Lsuv; });
             yield return new("vanishing", "SELU + LeCun normal (self-normalizing)", depth, o => { Plain(o); o.Activation = ActivationKind.SELU; o.Initialization = InitializationKind.LeCunNormal; });
             yield return new("vanishing", "ReLU + He init + OneCycle", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; o.LearningRateSchedule = LearningRateScheduleKind.OneCycle; });
             yield return new("vanishing", "ReLU + He init + ReduceOnPlateau", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; o.LearningRateSchedule = LearningRateScheduleKind.ReduceOnPlateau; o.ValidationFraction = 0.1f; o.PlateauPatience = 1; });

@@ -52,6 +52,9 @@ internal static class WeightInitializer
             case InitializationKind.StandardNormal:
                 weight.normal_(0, 1);
                 break;
+            case InitializationKind.Lsuv:
+                nn.init.orthogonal_(weight); // LSUV's orthonormal start; NetworkTrainer rescales it on data
+                break;
             case InitializationKind.LeCunNormal:
                 weight.normal_(0, 1 / Math.Sqrt(fanIn));
                 break;

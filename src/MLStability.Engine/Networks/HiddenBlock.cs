@@ -63,9 +63,12 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
         return graph.Node("Add", new[] { output, projection != null ? OnnxLayers.Linear(graph, projection, input) : input });
     }
 
+    /// <summary>The linear layer's output for <paramref name="input"/> (after the pre-norm, if any): what LSUV measures.</summary>
+    public Tensor LinearOutput(Tensor input) => linear.forward(preNorm && norm != null ? norm.forward(input) : input);
+
     public override Tensor forward(Tensor input)
     {
-        Tensor output = linear.forward(preNorm && norm != null ? norm.forward(input) : input);
+        Tensor output = LinearOutput(input);
         if (!preNorm && norm != null)
             output = norm.forward(output);
         output = activation.forward(output);

@@ -395,6 +395,9 @@ public class DeepNetworkOptions
         OptionChecks.InHalfOpenRange(owner, nameof(ValidationFraction), ValidationFraction, 0, 1);
         OptionChecks.InRange(owner, nameof(EarlyStoppingPatience), EarlyStoppingPatience, 0, int.MaxValue);
         OptionChecks.InRange(owner, nameof(PlateauPatience), PlateauPatience, 0, int.MaxValue);
+        if (Initialization == InitializationKind.Lsuv && Network != NetworkKind.Mlp)
+            throw new ArgumentException($"{owner}.{nameof(Initialization)} = Lsuv is implemented for Network = Mlp, not {Network}: " +
+                                        "use Orthogonal or HeNormal.", nameof(Initialization));
         if (LearningRateSchedule == LearningRateScheduleKind.ReduceOnPlateau && ValidationFraction <= 0)
             throw new ArgumentException(
                 $"{owner}.{nameof(LearningRateSchedule)} = {LearningRateSchedule} watches the validation loss: set " +

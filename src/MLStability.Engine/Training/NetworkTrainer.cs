@@ -80,6 +80,8 @@ internal sealed class NetworkTrainer
             network.to(device);
             try
             {
+                if (options.Initialization == InitializationKind.Lsuv)
+                    InitializeLsuv(network, train, scaling, device);
                 var kernelRoutes = KernelSelfCheck.Prepare(network, options, device, log);
                 var sessionObservers = options.TensorBoardDirectory is string tensorBoard
                     ? observers.Append(new TensorBoardObserver(tensorBoard, options.DiagnosticsInterval)).ToArray()
@@ -109,5 +111,25 @@ internal sealed class NetworkTrainer
         int[] order = Enumerable.Range(0, data.Rows).ToArray();
         new Random(seed).Shuffle(order);
         return (data.Subset(order.AsSpan(validationRows)), data.Subset(order.AsSpan(0, validationRows)));
+    }
+
+    /// <summary>LSUV's data-driven rescaling, on up to 256 training rows chosen with the fit's seed.</summary>
+    private void InitializeLsuv(DeepNetwork network, SupervisedData train, DataScaling scaling, torch.Device device)
+    {
+        if (network is not MlpNetwork mlp)
+            throw new ArgumentException($"Initialization = Lsuv is implemented for Network = Mlp; this is a {network.GetType().Name}. " +
+                                        "Use Orthogonal or HeNormal.", nameof(DeepNetworkOptions.Initialization));
+        int rows = Math.Min(LsuvInitializer.BatchRows, train.Rows);
+        int[] order = Enumerable.Range(0, train.Rows).ToArray();
+        new Random(seed).Shuffle(order);
+        var values = new float[rows * train.FeatureCount];
+        for (int r = 0; r < rows; r++)
+            Array.Copy(train.Features, (long)order[r] * train.FeatureCount, values, (long)r * train.FeatureCount, train.FeatureCount);
+        using var scope = torch.NewDisposeScope();
+        Tensor batch = torch.tensor(values, new long[] { rows, train.FeatureCount });
+        if (scaling.Features is AffineScaling features)
+            batch = features.Apply(batch);
+        var variances = LsuvInitializer.Apply(mlp, batch.to(device));
+        log?.Invoke($"LSUV: output variances after rescaling, first layer to head: {string.Join(", ", variances.Select(v => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}.");
     }
 }

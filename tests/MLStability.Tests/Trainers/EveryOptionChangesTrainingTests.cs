@@ -28,6 +28,7 @@ public sealed class EveryOptionChangesTrainingTests
         yield return Change("Normalization = RmsNorm", o => o.Normalization = NormalizationKind.RmsNorm);
         yield return Change("Initialization", o => o.Initialization = InitializationKind.Orthogonal);
         yield return Change("Initialization = LeCunNormal", o => o.Initialization = InitializationKind.LeCunNormal);
+        yield return Change("Initialization = Lsuv", o => o.Initialization = InitializationKind.Lsuv, o => o.Initialization = InitializationKind.Orthogonal);
         yield return Change("Dropout", o => o.Dropout = 0.4f);
         yield return Change("GradientClipping", o => o.GradientClipping = GradientClippingKind.Value);
         yield return Change("GradientClipping = Adaptive", o => { o.GradientClipping = GradientClippingKind.Adaptive; o.ClippingThreshold = 0.01f; });
