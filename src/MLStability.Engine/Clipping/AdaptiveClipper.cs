@@ -29,6 +29,8 @@ internal sealed class AdaptiveClipper : GradientClipper
 
     public override float Threshold => lambda;
 
+    // Clips the network's own parameters, head exempt, which it resolved once at construction; the optimizer's list
+    // (the same tensors) says nothing about which of them is the head.
     public override double? Clip(IReadOnlyList<Parameter> parameters)
     {
         using var noGrad = torch.no_grad();

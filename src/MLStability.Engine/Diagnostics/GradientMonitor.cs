@@ -23,10 +23,13 @@ internal sealed class GradientMonitor : ITrainingObserver
 
     public GradientMonitor(int interval) => this.interval = interval;
 
+    /// <summary>The steps diagnostics sample: the first and every <paramref name="interval"/>-th (none for 0).</summary>
+    public static bool Samples(long step, int interval) => interval > 0 && (step == 1 || step % interval == 0);
+
     public void OnStepStart(DeepNetwork network, long step)
     {
         bool wasSampling = sampling;
-        sampling = interval > 0 && (step == 1 || step % interval == 0);
+        sampling = Samples(step, interval);
         pending = null;
         if (sampling != wasSampling)
             network.CaptureActivations(sampling);

@@ -6,8 +6,8 @@ namespace MLStability;
 
 /// <summary>
 /// LSUV (Mishkin and Matas 2015): orthonormal start, then each linear layer of an MLP, first to last (the head too),
-/// rescaled until its output variance on a batch of training rows is 1 within <see cref="Tolerance"/>. Runs once
-/// before training, without gradients and with dropout off.
+/// rescaled until its output on a batch of training rows has variance 1 and mean 0, each within
+/// <see cref="Tolerance"/>. Runs once before training, without gradients and with dropout off.
 /// </summary>
 internal static class LsuvInitializer
 {
@@ -28,6 +28,7 @@ internal static class LsuvInitializer
     public static IReadOnlyList<double> Apply(MlpNetwork network, Tensor batch)
     {
         using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope(); // the intermediate outputs; the weights are rescaled in place
         bool wasTraining = network.training;
         network.eval();
         try
@@ -38,12 +39,9 @@ internal static class LsuvInitializer
             foreach (HiddenBlock block in network.Blocks)
             {
                 variances.Add(Rescale(block.Linear.weight!, block.Linear.bias, () => block.LinearOutput(hidden)));
-                Tensor next = block.forward(hidden);
-                if (!ReferenceEquals(hidden, batch))
-                    hidden.Dispose();
-                hidden = next;
+                hidden = block.forward(hidden);
             }
-            Tensor embedding = network.Blocks.Count > 0 ? network.Embed(batch) : batch;
+            Tensor embedding = network.NormalizeBeforeHead(hidden);
             variances.Add(Rescale(network.Head.weight!, network.Head.bias, () => network.Head.forward(embedding)));
             return variances;
         }
@@ -64,7 +62,7 @@ internal static class LsuvInitializer
         for (int pass = 0; pass < MaximumPasses; pass++)
         {
             double mean;
-            using (var scope = NewDisposeScope())
+            using (var passScope = NewDisposeScope())
             {
                 Tensor values = output();
                 variance = values.var().item<float>();

@@ -28,13 +28,9 @@ internal sealed class TensorBoardObserver : ITrainingObserver
         this.interval = interval;
     }
 
-    /// <summary>The directory the event files are written to.</summary>
-    public string Directory => writer.LogDir;
-
     public void OnGradientsComputed(DeepNetwork network, long step)
     {
-        // The gradient monitor's sampling rule: the first step and every interval-th.
-        if (interval <= 0 || (step != 1 && step % interval != 0))
+        if (!GradientMonitor.Samples(step, interval))
             return;
         using var noGrad = torch.no_grad();
         int at = Step(step);

@@ -70,13 +70,16 @@ internal sealed class MlpNetwork : DeepNetwork
         return finalNorm is null ? hidden : Normalizations.ExportOnnx(graph, finalNorm, hidden, rank: 2);
     }
 
+    /// <summary>The last block's output as the head sees it: through the final normalization, where there is one.</summary>
+    public Tensor NormalizeBeforeHead(Tensor hidden) => finalNorm?.forward(hidden) ?? hidden;
+
     /// <inheritdoc/>
     public override Tensor Embed(Tensor input)
     {
         Tensor hidden = input;
         foreach (HiddenBlock block in blockArray)
             hidden = block.forward(hidden);
-        return finalNorm?.forward(hidden) ?? hidden;
+        return NormalizeBeforeHead(hidden);
     }
 
     public override Tensor forward(Tensor input) => head.forward(Embed(input));

@@ -58,9 +58,7 @@ public sealed class MlNetConventionsTests
         // y = sin(3 x0) + x1^2 - x2 x3 + 0.5 |x4| + noise: x5, x6 and x7 are not used.
         var ml = new MLContext(seed: 1);
         var data = NonlinearData.Regression(ml, rows: 1500, seed: 5);
-        var options = SmallOptions.Trainer(epochs: 30);
-        options.HiddenSize = 64;
-        var model = ml.Regression.Trainers.StableDeep(options).Fit(data);
+        var model = ml.Regression.Trainers.StableDeep(ImportanceOptions()).Fit(data);
 
         var importance = ml.Regression.PermutationFeatureImportance(model, model.Transform(data), permutationCount: 2);
 
@@ -77,8 +75,7 @@ public sealed class MlNetConventionsTests
         // Label = x0 x1 > 0 (10% flipped): only x0 and x1 carry information.
         var ml = new MLContext(seed: 1);
         var data = NonlinearData.Binary(ml, rows: 1200, seed: 7);
-        var options = SmallOptions.Trainer(epochs: 30);
-        options.HiddenSize = 64;
+        var options = ImportanceOptions();
 
         var binary = ml.BinaryClassification.Trainers.StableDeep(options).Fit(data);
         var binaryImportance = ml.BinaryClassification.PermutationFeatureImportance(binary, binary.Transform(data));
@@ -88,6 +85,14 @@ public sealed class MlNetConventionsTests
             .Append(ml.MulticlassClassification.Trainers.StableDeep(options)).Fit(data);
         var multiclassImportance = ml.MulticlassClassification.PermutationFeatureImportance(multiclass.LastTransformer, multiclass.Transform(data));
         AssertOnlyTheFirstTwoMatter(multiclassImportance.Select(m => m.MicroAccuracy.Mean).ToArray(), "MicroAccuracy");
+    }
+
+    /// <summary>Long and wide enough for the network to find the informative features.</summary>
+    private static StableDeepOptions ImportanceOptions()
+    {
+        var options = SmallOptions.Trainer(epochs: 30);
+        options.HiddenSize = 64;
+        return options;
     }
 
     private static void AssertOnlyTheFirstTwoMatter(double[] drops, string metric)
