@@ -51,7 +51,14 @@ Console.WriteLine($"Network: {network}, {options.Activation}, " +
                   $"residual={options.ResidualConnections}, normalization={options.EffectiveNormalization}, init={options.Initialization}, " +
                   $"clipping={options.GradientClipping}, optimizer={options.Optimizer}, schedule={options.LearningRateSchedule}");
 
-var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+var toKey = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
+if (arguments.LearningRatePlot is string plot)
+{
+    var rangeTest = ml.MulticlassClassification.Trainers.StableDeep(options).FindLearningRate(toKey.Fit(train).Transform(train));
+    Console.WriteLine($"{rangeTest} Plot: {rangeTest.SavePlot(plot)}");
+    options.LearningRate = (float?)rangeTest.SuggestedLearningRate ?? options.LearningRate;
+}
+var pipeline = toKey
     .Append(ml.MulticlassClassification.Trainers.StableDeep(options))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 var model = pipeline.Fit(train);

@@ -10,6 +10,7 @@ internal sealed class SampleArguments
     public bool Download { get; private set; }
     public string? Mirror { get; private set; }
     public StableDeepOptions Options { get; private set; } = new();
+    public string? LearningRatePlot { get; private set; }
 
     public const string Usage = """
         Usage: dotnet run --project samples/MnistPipeline -- [options]
@@ -39,6 +40,8 @@ internal sealed class SampleArguments
           --blocks N            ResNet blocks per stage (default 1)
           --recurrent-size N    recurrent state size (default 128)
           --tensorboard DIR     write TensorBoard event files into DIR while training (tensorboard --logdir DIR)
+          --find-learning-rate PNG  run the learning-rate range test first, draw its curve into PNG and train with
+                                the suggested learning rate (overrides --learning-rate)
         """;
 
     public static SampleArguments Parse(string[] args)
@@ -79,6 +82,7 @@ internal sealed class SampleArguments
                 case "--no-dropout": o.Dropout = 0; break;
                 case "--no-feature-scaling": o.FeatureScaling = FeatureScalingKind.None; break;
                 case "--tensorboard": o.TensorBoardDirectory = Next(); break;
+                case "--find-learning-rate": parsed.LearningRatePlot = Next(); break;
                 case "-h" or "--help": throw new HelpRequestedException();
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.");
             }

@@ -2,8 +2,11 @@ using MLStability;
 
 namespace StabilityLab;
 
-/// <summary>One row of the lab: a named configuration at a depth.</summary>
-internal sealed record Experiment(string Set, string Name, int Depth, Action<StableDeepOptions> Configure);
+/// <summary>
+/// One row of the lab: a named configuration at a depth; with <paramref name="FindLearningRate"/>, the learning rate is
+/// the range test's suggestion (<c>FindLearningRate</c>) for that configuration instead of the configured one.
+/// </summary>
+internal sealed record Experiment(string Set, string Name, int Depth, Action<StableDeepOptions> Configure, bool FindLearningRate = false);
 
 /// <summary>
 /// The seeds' comparison experiments: a plain deep sigmoid net, then one technique at a time, then all together;
@@ -39,6 +42,7 @@ internal static class Experiments
             yield return new("vanishing", "tanh + LSUV init", depth, o => { Plain(o); o.Activation = ActivationKind.Tanh; o.Initialization = InitializationKind.Lsuv; });
             yield return new("vanishing", "SELU + LeCun normal (self-normalizing)", depth, o => { Plain(o); o.Activation = ActivationKind.SELU; o.Initialization = InitializationKind.LeCunNormal; });
             yield return new("vanishing", "ReLU + He init + OneCycle", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; o.LearningRateSchedule = LearningRateScheduleKind.OneCycle; });
+            yield return new("vanishing", "ReLU + He init, learning rate from the range test", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; }, FindLearningRate: true);
             yield return new("vanishing", "ReLU + He init + ReduceOnPlateau", depth, o => { Plain(o); o.Activation = ActivationKind.ReLU; o.Initialization = InitializationKind.HeNormal; o.LearningRateSchedule = LearningRateScheduleKind.ReduceOnPlateau; o.ValidationFraction = 0.1f; o.PlateauPatience = 1; });
             yield return new("vanishing", "+ BatchNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.BatchNorm; });
             yield return new("vanishing", "+ LayerNorm", depth, o => { Plain(o); o.Normalization = NormalizationKind.LayerNorm; });
@@ -100,6 +104,7 @@ internal static class Experiments
         yield return new("exploding", "+ adaptive clipping (λ 0.01)", depth, o => { Exploding(o); o.GradientClipping = GradientClippingKind.Adaptive; o.ClippingThreshold = 0.01f; });
         yield return new("exploding", "+ LayerNorm", depth, o => { Exploding(o); o.Normalization = NormalizationKind.LayerNorm; });
         yield return new("exploding", "+ RMSNorm", depth, o => { Exploding(o); o.Normalization = NormalizationKind.RmsNorm; });
+        yield return new("exploding", "+ learning rate from the range test", depth, Exploding, FindLearningRate: true);
         yield return new("exploding", "+ rollback", depth, o => { Exploding(o); o.OnInstability = InstabilityPolicy.Rollback; });
     }
 }

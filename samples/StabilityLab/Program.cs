@@ -33,7 +33,8 @@ var results = new List<Result>();
 var experiments = frontier
     ? Experiments.DepthFrontier(depths).Concat(Experiments.PlainContrast(contrastDepths))
     : Experiments.Vanishing(depths).Concat(Experiments.Explosion(explodingDepth));
-foreach (var experiment in experiments)
+string? only = ArgumentAfter("--only"); // run only the configurations whose name contains this text
+foreach (var experiment in experiments.Where(e => only == null || e.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
 {
     var result = Run(experiment);
     results.Add(result);
@@ -54,8 +55,16 @@ Result Run(Experiment experiment)
     if (tensorBoard != null)
         options.TensorBoardDirectory = Path.Combine(tensorBoard, Slug(experiment));
     var clock = Stopwatch.StartNew();
-    var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
-        .Append(ml.MulticlassClassification.Trainers.StableDeep(options));
+    var toKey = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
+    if (experiment.FindLearningRate)
+    {
+        var rangeTest = ml.MulticlassClassification.Trainers.StableDeep(options).FindLearningRate(toKey.Fit(train).Transform(train));
+        Console.WriteLine($"{experiment.Name} at depth {experiment.Depth}: {rangeTest}");
+        if (rangeTest.SuggestedLearningRate is not double suggested)
+            return new Result(experiment, null, null, clock.Elapsed.TotalSeconds, "range test: no rate lowered the loss");
+        options.LearningRate = (float)suggested;
+    }
+    var pipeline = toKey.Append(ml.MulticlassClassification.Trainers.StableDeep(options));
     try
     {
         var model = pipeline.Fit(train);
@@ -77,15 +86,16 @@ string Markdown(List<Result> all)
     md.AppendLine(Table(all)).AppendLine();
     md.AppendLine("First/last: the first hidden layer's weight-gradient norm divided by the output layer's, in the last epoch " +
                   "(averaged over sampled steps, before clipping). Verdict rules: see `GradientHealthVerdict`.").AppendLine();
-    foreach (var result in all.Where(r => frontier ? r.Experiment.Set == "frontier" : r.Experiment.Depth == explodingDepth || r.Experiment.Set == "exploding"))
+    foreach (var result in all.Where(r => r.Report != null).Where(r => frontier ? r.Experiment.Set == "frontier" : r.Experiment.Depth == explodingDepth || r.Experiment.Set == "exploding"))
     {
         string folder = Slug(result.Experiment);
-        var plots = result.Report.SavePlots(Path.Combine(output, folder));
+        var report = result.Report!;
+        var plots = report.SavePlots(Path.Combine(output, folder));
         md.AppendLine($"## {result.Experiment.Name} (depth {result.Experiment.Depth})").AppendLine();
-        md.AppendLine($"Verdict: **{result.Report.Verdict}**. {result.Report.Evidence}.").AppendLine();
-        if (result.Report.Remedies.Count > 0)
-            md.AppendLine("Remedies: " + string.Join("; ", result.Report.Remedies) + ".").AppendLine();
-        foreach (var ev in result.Report.Events)
+        md.AppendLine($"Verdict: **{report.Verdict}**. {report.Evidence}.").AppendLine();
+        if (report.Remedies.Count > 0)
+            md.AppendLine("Remedies: " + string.Join("; ", report.Remedies) + ".").AppendLine();
+        foreach (var ev in report.Events)
             md.AppendLine($"- epoch {ev.Epoch}, step {ev.Step}: {ev.Kind} -> {ev.Action} ({ev.Detail})");
         md.AppendLine();
         foreach (string plot in plots.Where(p => p.EndsWith("gradient_flow.png") || p.EndsWith("loss_accuracy.png")))
@@ -114,10 +124,11 @@ string? ArgumentAfter(string name)
     return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
 }
 
-internal sealed record Result(Experiment Experiment, double? Accuracy, TrainingReport Report, double Seconds, string? Failure)
+/// <summary>A row's outcome; no report when nothing was trained (the range test found no rate).</summary>
+internal sealed record Result(Experiment Experiment, double? Accuracy, TrainingReport? Report, double Seconds, string? Failure)
 {
     public string Row =>
         $"| {Experiment.Set} | {Experiment.Name} | {Experiment.Depth} | {(Accuracy is double a ? a.ToString("F4", CultureInfo.InvariantCulture) : Failure)} | " +
-        $"{Report.FirstToLastGradientRatio.ToString("G2", CultureInfo.InvariantCulture)} | {Report.Verdict}{(Report.Events.Count > 0 ? $" ({Report.Events.Count} events)" : "")} | " +
+        (Report is null ? "- | - | " : $"{Report.FirstToLastGradientRatio.ToString("G2", CultureInfo.InvariantCulture)} | {Report.Verdict}{(Report.Events.Count > 0 ? $" ({Report.Events.Count} events)" : "")} | ") +
         $"{Seconds.ToString("F1", CultureInfo.InvariantCulture)} |";
 }

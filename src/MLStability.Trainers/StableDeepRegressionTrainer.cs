@@ -28,12 +28,15 @@ public sealed class StableDeepRegressionTrainer : StableDeepTrainerBase<StableDe
     private protected override IEstimator<ITransformer> StockTrainer(MLContext ml) =>
         ml.Regression.Trainers.Sdca(TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName);
 
+    private protected override SupervisedData ReadTrainingData(IDataView input, int featureCount, IChannel channel) =>
+        TrainingDataReader.ReadRegression(input, TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName,
+            featureCount, TrainingOptions.RegressionObjective(), channel);
+
     private protected override StableDeepRegressionTransformer Train(IDataView input)
     {
         var options = TrainingOptions;
         var model = TrainingRun.Fit(Environment, options, options.FeatureColumnName, input, nameof(StableDeepRegressionTrainer),
-            (featureCount, channel) => TrainingDataReader.ReadRegression(input, options.LabelColumnName, options.FeatureColumnName,
-                featureCount, options.RegressionObjective(), channel),
+            (featureCount, channel) => (RegressionData)ReadTrainingData(input, featureCount, channel),
             (trainer, data) => trainer.Train(data));
         return new StableDeepRegressionTransformer(model, options);
     }

@@ -32,13 +32,19 @@ public sealed class StableDeepTrainer : StableDeepTrainerBase<StableDeepTransfor
     private protected override IEstimator<ITransformer> StockTrainer(MLContext ml) =>
         ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName);
 
+    private protected override SupervisedData ReadTrainingData(IDataView input, int featureCount, IChannel channel)
+    {
+        int classCount = (int)InputSchemaChecks.CheckLabel(input.Schema, TrainingOptions.LabelColumnName).Count;
+        return TrainingDataReader.Read(input, TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName, featureCount, classCount, channel);
+    }
+
     private protected override StableDeepTransformer Train(IDataView input)
     {
         var options = TrainingOptions;
         int classCount = (int)InputSchemaChecks.CheckLabel(input.Schema, options.LabelColumnName).Count;
         var classes = ClassLabels.FromLabelColumn(input.Schema[options.LabelColumnName], classCount);
         var model = TrainingRun.Fit(Environment, options, options.FeatureColumnName, input, nameof(StableDeepTrainer),
-            (featureCount, channel) => TrainingDataReader.Read(input, options.LabelColumnName, options.FeatureColumnName, featureCount, classCount, channel),
+            (featureCount, channel) => (ClassificationData)ReadTrainingData(input, featureCount, channel),
             (trainer, data) => trainer.Train(data));
         return new StableDeepTransformer(model, options, classes);
     }

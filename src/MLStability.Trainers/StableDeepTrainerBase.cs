@@ -65,6 +65,26 @@ public abstract class StableDeepTrainerBase<TTransformer> : ITrainerEstimator<TT
         return Train(input);
     }
 
+    /// <summary>
+    /// Runs the learning-rate range test (Smith 2017; fastai's <c>lr_find</c>) on <paramref name="input"/>: a network
+    /// built and initialized as <see cref="Fit"/> would build it trains for a few hundred steps with an exponentially
+    /// growing learning rate until the smoothed loss diverges. Returns the curve and the suggested learning rate
+    /// (set it as <see cref="DeepNetworkOptions.LearningRate"/>); draw the curve with MLStability.Plots'
+    /// <c>SavePlot</c>. Nothing is kept: the trainer and its options are unchanged.
+    /// </summary>
+    /// <param name="input">Training data with the label and feature columns (the validation rows are held out, as in Fit).</param>
+    /// <param name="settings">The range, steps, smoothing and divergence factor; null for the defaults.</param>
+    public LearningRateRangeTest FindLearningRate(IDataView input, LearningRateFinderOptions? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckLabel(input.Schema);
+        settings ??= new LearningRateFinderOptions();
+        settings.Validate();
+        return TrainingRun.Fit(Environment, options, options.FeatureColumnName, input, GetType().Name,
+            (featureCount, channel) => ReadTrainingData(input, featureCount, channel),
+            (trainer, data) => trainer.FindLearningRate(data, settings));
+    }
+
     /// <summary>Throws an ML.NET-style error when the label column is missing or of the wrong type.</summary>
     private protected abstract void CheckLabel(SchemaShape inputSchema);
 
@@ -73,6 +93,9 @@ public abstract class StableDeepTrainerBase<TTransformer> : ITrainerEstimator<TT
 
     /// <summary>A stock trainer of the same task and columns, used only for its output shape.</summary>
     private protected abstract IEstimator<ITransformer> StockTrainer(MLContext ml);
+
+    /// <summary>Reads every row of <paramref name="input"/> into memory, checking labels and features row by row.</summary>
+    private protected abstract SupervisedData ReadTrainingData(IDataView input, int featureCount, IChannel channel);
 
     /// <summary>Reads the data (labels checked) and trains.</summary>
     private protected abstract TTransformer Train(IDataView input);

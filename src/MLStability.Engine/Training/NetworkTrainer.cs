@@ -60,7 +60,44 @@ internal sealed class NetworkTrainer
         return new TrainedAutoencoder((AutoencoderNetwork)network, device, featureCount, report, scaling);
     }
 
-    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data, Func<DeepNetworkOptions, DeepNetwork>? build = null)
+    /// <summary>
+    /// Runs the learning-rate range test (<see cref="LearningRateFinder"/>) on a network built and initialized exactly
+    /// as <see cref="Train(ClassificationData)"/> would build it, on the same training rows (validation rows held out);
+    /// the network is discarded afterwards.
+    /// </summary>
+    public LearningRateRangeTest FindLearningRate(SupervisedData data, LearningRateFinderOptions settings)
+    {
+        settings.Validate();
+        return WithPreparedNetwork(data, null, (network, device, train, validation, scaling, kernelRoutes) =>
+        {
+            using var tensors = DeviceTensors.Create(train, device, scaling);
+            var test = LearningRateFinder.Run(options, settings, network, device, tensors, train.Objective, seed);
+            network.Dispose();
+            log?.Invoke(test.ToString());
+            return test;
+        });
+    }
+
+    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data, Func<DeepNetworkOptions, DeepNetwork>? build = null) =>
+        WithPreparedNetwork(data, build, (network, device, train, validation, scaling, kernelRoutes) =>
+        {
+            var sessionObservers = options.TensorBoardDirectory is string tensorBoard
+                ? observers.Append(new TensorBoardObserver(tensorBoard, options.DiagnosticsInterval)).ToArray()
+                : observers;
+            using var session = new TrainingSession(options, network, device, train, validation, seed, log, sessionObservers, kernelRoutes, scaling);
+            var report = session.Run();
+            network.eval();
+            network.CaptureActivations(false);
+            return (network, device, report, scaling);
+        });
+
+    /// <summary>
+    /// What every fit does before its loop, under the training lock: resolve the device, seed, split, fit the scaling,
+    /// size and build the network, initialize it (LSUV included) and check the kernels; then <paramref name="use"/>.
+    /// The network is disposed if <paramref name="use"/> throws.
+    /// </summary>
+    private T WithPreparedNetwork<T>(SupervisedData data, Func<DeepNetworkOptions, DeepNetwork>? build,
+        Func<DeepNetwork, torch.Device, SupervisedData, SupervisedData?, DataScaling, IReadOnlyList<KernelRoute>, T> use)
     {
         if (data.Rows == 0)
             throw new ArgumentException("The training data has no rows.", nameof(data));
@@ -83,14 +120,7 @@ internal sealed class NetworkTrainer
                 if (options.Initialization == InitializationKind.Lsuv)
                     InitializeLsuv(network, train, scaling, device);
                 var kernelRoutes = KernelSelfCheck.Prepare(network, options, device, log);
-                var sessionObservers = options.TensorBoardDirectory is string tensorBoard
-                    ? observers.Append(new TensorBoardObserver(tensorBoard, options.DiagnosticsInterval)).ToArray()
-                    : observers;
-                using var session = new TrainingSession(options, network, device, train, validation, seed, log, sessionObservers, kernelRoutes, scaling);
-                var report = session.Run();
-                network.eval();
-                network.CaptureActivations(false);
-                return (network, device, report, scaling);
+                return use(network, device, train, validation, scaling, kernelRoutes);
             }
             catch
             {
