@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- scoring [--rows N] [--predictions N] [--rounds N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- diagnostics [--epochs N] [--rows N] [--rounds N] [--depth N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- tabular [--folds N] [--only NAME]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- precision [--epochs N] [--rows N] [--rounds N] [--depth N] [--width N] [--device NAME]
 using MLStability.Benchmarks;
 
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
@@ -15,11 +16,12 @@ return mode switch
     "scoring" => ScoringBenchmark.Run(rest),
     "diagnostics" => DiagnosticsBenchmark.Run(rest),
     "tabular" => TabularBenchmark.Run(rest),
+    "precision" => PrecisionBenchmark.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|scoring|diagnostics|tabular] [options]");
+    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|scoring|diagnostics|tabular|precision] [options]");
     return 2;
 }

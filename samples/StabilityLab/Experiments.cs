@@ -50,6 +50,9 @@ internal static class Experiments
             yield return new("vanishing", "+ residual", depth, o => { Plain(o); o.ResidualConnections = true; });
             yield return new("vanishing", "+ clipping", depth, o => { Plain(o); o.GradientClipping = GradientClippingKind.GlobalNorm; });
             yield return new("vanishing", "all together (stable preset)", depth, _ => { });
+            // bfloat16 is emulated (several times slower) on CPUs without AVX512_BF16 or AMX: shown where it stays cheap.
+            if (depth <= 20)
+                yield return new("vanishing", "all together, bfloat16 steps", depth, o => o.Precision = PrecisionKind.BFloat16);
         }
     }
 

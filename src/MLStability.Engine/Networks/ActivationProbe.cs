@@ -20,6 +20,16 @@ internal sealed class ActivationProbe
     /// <summary>The last recorded statistics; they live in the dispose scope of the step that computed them.</summary>
     public Tensor? LastStatistics { get; private set; }
 
+    /// <summary>
+    /// Takes the statistics <paramref name="other"/> recorded (the bfloat16 copy's probe of the same layer, see
+    /// <see cref="BFloat16Compute"/>), as float32.
+    /// </summary>
+    public void Adopt(ActivationProbe other)
+    {
+        if (other.Capture && other.LastStatistics is Tensor statistics)
+            LastStatistics = statistics.to(ScalarType.Float32);
+    }
+
     /// <summary>Records <paramref name="output"/> when capturing. A unit is dead when it is not positive for any row.</summary>
     public void Record(Tensor output)
     {

@@ -34,17 +34,18 @@ internal sealed class TrainingSession : IDisposable
     private readonly Lazy<string> fingerprint;
     private readonly TrainingObjective objective;
     private readonly StepGradientRecorder stepGradients;
+    private readonly BFloat16Compute? precision;
     private int epoch = 1;
     private long step;
     private bool stopped;
 
-    public TrainingSession(DeepNetworkOptions options, DeepNetwork network, torch.Device device, SupervisedData train,
-        SupervisedData? validation, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers,
-        IReadOnlyList<KernelRoute> kernelRoutes, DataScaling scaling)
+    public TrainingSession(DeepNetworkOptions options, PreparedFit fit, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers)
     {
+        var (network, device, train, validation, scaling, kernelRoutes, precision) = fit;
         this.options = options;
         this.network = network;
         this.device = device;
+        this.precision = precision;
         this.log = log;
         this.observers = observers;
         objective = train.Objective;
@@ -149,12 +150,14 @@ internal sealed class TrainingSession : IDisposable
         bool recordSteps = stepGradients.Records(step);
         if (recordSteps)
             input.requires_grad_(true);
-        Tensor loss = objective.Loss(network.forward(input), train.Targets.index_select(0, rows));
+        Tensor output = precision is null ? network.forward(input) : precision.Forward(input);
+        Tensor loss = objective.Loss(output, train.Targets.index_select(0, rows));
         double lossValue = loss.item<float>();
         if (guard.CheckLoss(lossValue) is InstabilityKind lossProblem)
             return Drop(lossProblem, lossValue, double.NaN);
 
         loss.backward();
+        precision?.MoveGradients();
         if (recordSteps)
             stepGradients.Record(step, input);
         foreach (var observer in stepObservers)

@@ -1,0 +1,37 @@
+using System.Runtime.Intrinsics.X86;
+using TorchSharp;
+
+namespace MLStability;
+
+/// <summary>Whether a device computes bfloat16 natively (and so gains from <see cref="PrecisionKind.BFloat16"/>).</summary>
+public static class BFloat16Support
+{
+    private static readonly Lazy<string?> CpuInstructions = new(DetectCpuInstructions);
+
+    /// <summary>
+    /// The processor's bfloat16 instructions ("AVX512_BF16", "AMX-BF16" or both), from CPUID; null when it has none, in
+    /// which case LibTorch emulates bfloat16 with float32 arithmetic and conversions.
+    /// </summary>
+    public static string? CpuBFloat16Instructions => CpuInstructions.Value;
+
+    /// <summary>True for CUDA devices and for CPUs with bfloat16 instructions.</summary>
+    internal static bool IsNative(torch.Device device) => device.type == DeviceType.CUDA || CpuBFloat16Instructions != null;
+
+    private static string? DetectCpuInstructions()
+    {
+        if (!X86Base.IsSupported)
+            return null;
+        var found = new List<string>();
+        var (maxLeaf, _, _, _) = X86Base.CpuId(0, 0);
+        if (maxLeaf >= 7)
+        {
+            var (_, _, _, edx) = X86Base.CpuId(7, 0);
+            var (eax1, _, _, _) = X86Base.CpuId(7, 1);
+            if ((eax1 & (1 << 5)) != 0) // CPUID.(EAX=7,ECX=1):EAX[5]
+                found.Add("AVX512_BF16");
+            if ((edx & (1 << 22)) != 0) // CPUID.(EAX=7,ECX=0):EDX[22]
+                found.Add("AMX-BF16");
+        }
+        return found.Count > 0 ? string.Join(", ", found) : null;
+    }
+}
