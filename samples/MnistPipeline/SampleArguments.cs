@@ -32,6 +32,8 @@ internal sealed class SampleArguments
           --no-normalization    switch normalization off
           --normalization NAME  None, BatchNorm, LayerNorm (default), GroupNorm
           --no-clipping         switch gradient clipping off
+          --clipping NAME       None, Value, GlobalNorm (default), Adaptive
+          --clipping-threshold X  the clipping threshold (Adaptive: lambda, e.g. 0.01)
           --no-warmup           no learning-rate warmup, constant schedule
           --default-init        TorchSharp's default initialization instead of He
           --no-dropout          switch dropout off
@@ -78,6 +80,8 @@ internal sealed class SampleArguments
                 case "--no-normalization": o.Normalization = NormalizationKind.None; break;
                 case "--normalization": o.Normalization = Enum.Parse<NormalizationKind>(Next(), ignoreCase: true); break;
                 case "--no-clipping": o.GradientClipping = GradientClippingKind.None; break;
+                case "--clipping": o.GradientClipping = Enum.Parse<GradientClippingKind>(Next(), ignoreCase: true); break;
+                case "--clipping-threshold": o.ClippingThreshold = float.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--no-warmup": o.WarmupSteps = 0; o.LearningRateSchedule = LearningRateScheduleKind.Constant; break;
                 case "--default-init": o.Initialization = InitializationKind.Default; break;
                 case "--no-dropout": o.Dropout = 0; break;

@@ -110,4 +110,27 @@ internal static class Experiments
         yield return new("exploding", "+ learning rate from the range test", depth, Exploding, FindLearningRate: true);
         yield return new("exploding", "+ rollback", depth, o => { Exploding(o); o.OnInstability = InstabilityPolicy.Rollback; });
     }
+
+    /// <summary>
+    /// Brock et al.'s (2021) claim, on the digits: the sample's ResNet (1 x 28 x 28, stages of 16/32/64 channels, one
+    /// block each) without normalization, SGD with momentum at learning rate 2, 3 epochs, under global-norm clipping and
+    /// under adaptive clipping. The depth column counts residual blocks.
+    /// </summary>
+    public static IEnumerable<Experiment> NormalizerFree()
+    {
+        static void Unnormalized(StableDeepOptions o)
+        {
+            var preset = StableDeepOptions.ForImages(1, 28, 28);
+            o.Network = preset.Network;
+            o.InputShape = preset.InputShape;
+            o.Normalization = NormalizationKind.None;
+            o.Optimizer = OptimizerKind.Momentum;
+            o.LearningRate = 2f;
+            o.Epochs = 3;
+        }
+        yield return new("normalizer-free", "ResNet without normalization, SGD momentum at 2: global-norm clipping (1)", 3,
+            o => { Unnormalized(o); o.GradientClipping = GradientClippingKind.GlobalNorm; o.ClippingThreshold = 1; });
+        yield return new("normalizer-free", "ResNet without normalization, SGD momentum at 2: adaptive clipping (λ 0.01)", 3,
+            o => { Unnormalized(o); o.GradientClipping = GradientClippingKind.Adaptive; o.ClippingThreshold = 0.01f; });
+    }
 }

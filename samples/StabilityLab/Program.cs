@@ -32,7 +32,7 @@ Console.WriteLine($"Stability lab: {rows} training digits, 2000 test digits, {ep
 var results = new List<Result>();
 var experiments = frontier
     ? Experiments.DepthFrontier(depths).Concat(Experiments.PlainContrast(contrastDepths))
-    : Experiments.Vanishing(depths).Concat(Experiments.Explosion(explodingDepth));
+    : Experiments.Vanishing(depths).Concat(Experiments.Explosion(explodingDepth)).Concat(Experiments.NormalizerFree());
 string? only = ArgumentAfter("--only"); // run only the configurations whose name contains this text
 foreach (var experiment in experiments.Where(e => only == null || e.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
 {
