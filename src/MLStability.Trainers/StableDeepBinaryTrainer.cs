@@ -30,16 +30,12 @@ public sealed class StableDeepBinaryTrainer : StableDeepTrainerBase<StableDeepBi
     private protected override IEstimator<ITransformer> StockTrainer(MLContext ml) =>
         ml.BinaryClassification.Trainers.SdcaLogisticRegression(TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName);
 
-    private protected override SupervisedData ReadTrainingData(IDataView input, int featureCount, IChannel channel) =>
-        TrainingDataReader.ReadBinary(input, TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName,
-            featureCount, TrainingObjective.BinaryCrossEntropy(TrainingOptions.PositiveClassWeight), channel);
+    private protected override LabelColumn Label(DataViewSchema schema) => LabelColumn.Binary(TrainingOptions.LabelColumnName, TrainingObjective.BinaryCrossEntropy(TrainingOptions.PositiveClassWeight));
 
     private protected override StableDeepBinaryTransformer Train(IDataView input)
     {
         var options = TrainingOptions;
-        var model = TrainingRun.Fit(Environment, options, options.FeatureColumnName, input, nameof(StableDeepBinaryTrainer),
-            (featureCount, channel) => (RegressionData)ReadTrainingData(input, featureCount, channel),
-            (trainer, data) => trainer.Train(data));
+        var model = TrainingRun.FitSupervised(Environment, options, options.FeatureColumnName, input, nameof(StableDeepBinaryTrainer), Label(input.Schema));
         return new StableDeepBinaryTransformer(model, options);
     }
 }

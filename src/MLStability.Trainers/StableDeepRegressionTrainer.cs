@@ -28,16 +28,12 @@ public sealed class StableDeepRegressionTrainer : StableDeepTrainerBase<StableDe
     private protected override IEstimator<ITransformer> StockTrainer(MLContext ml) =>
         ml.Regression.Trainers.Sdca(TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName);
 
-    private protected override SupervisedData ReadTrainingData(IDataView input, int featureCount, IChannel channel) =>
-        TrainingDataReader.ReadRegression(input, TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName,
-            featureCount, TrainingOptions.RegressionObjective(), channel);
+    private protected override LabelColumn Label(DataViewSchema schema) => LabelColumn.Regression(TrainingOptions.LabelColumnName, TrainingOptions.RegressionObjective());
 
     private protected override StableDeepRegressionTransformer Train(IDataView input)
     {
         var options = TrainingOptions;
-        var model = TrainingRun.Fit(Environment, options, options.FeatureColumnName, input, nameof(StableDeepRegressionTrainer),
-            (featureCount, channel) => (RegressionData)ReadTrainingData(input, featureCount, channel),
-            (trainer, data) => trainer.Train(data));
+        var model = TrainingRun.FitSupervised(Environment, options, options.FeatureColumnName, input, nameof(StableDeepRegressionTrainer), Label(input.Schema));
         return new StableDeepRegressionTransformer(model, options);
     }
 }

@@ -32,20 +32,15 @@ public sealed class StableDeepTrainer : StableDeepTrainerBase<StableDeepTransfor
     private protected override IEstimator<ITransformer> StockTrainer(MLContext ml) =>
         ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName);
 
-    private protected override SupervisedData ReadTrainingData(IDataView input, int featureCount, IChannel channel)
-    {
-        int classCount = (int)InputSchemaChecks.CheckLabel(input.Schema, TrainingOptions.LabelColumnName).Count;
-        return TrainingDataReader.Read(input, TrainingOptions.LabelColumnName, TrainingOptions.FeatureColumnName, featureCount, classCount, channel);
-    }
+    private protected override LabelColumn Label(DataViewSchema schema) =>
+        LabelColumn.Classes(TrainingOptions.LabelColumnName, (int)InputSchemaChecks.CheckLabel(schema, TrainingOptions.LabelColumnName).Count);
 
     private protected override StableDeepTransformer Train(IDataView input)
     {
         var options = TrainingOptions;
-        int classCount = (int)InputSchemaChecks.CheckLabel(input.Schema, options.LabelColumnName).Count;
-        var classes = ClassLabels.FromLabelColumn(input.Schema[options.LabelColumnName], classCount);
-        var model = TrainingRun.Fit(Environment, options, options.FeatureColumnName, input, nameof(StableDeepTrainer),
-            (featureCount, channel) => (ClassificationData)ReadTrainingData(input, featureCount, channel),
-            (trainer, data) => trainer.Train(data));
+        var label = Label(input.Schema);
+        var classes = ClassLabels.FromLabelColumn(input.Schema[options.LabelColumnName], label.OutputCount);
+        var model = (TrainedClassifier)TrainingRun.FitSupervised(Environment, options, options.FeatureColumnName, input, nameof(StableDeepTrainer), label);
         return new StableDeepTransformer(model, options, classes);
     }
 }

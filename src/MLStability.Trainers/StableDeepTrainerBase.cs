@@ -80,9 +80,10 @@ public abstract class StableDeepTrainerBase<TTransformer> : ITrainerEstimator<TT
         CheckLabel(input.Schema);
         settings ??= new LearningRateFinderOptions();
         settings.Validate();
+        var label = Label(input.Schema);
         return TrainingRun.Fit(Environment, options, options.FeatureColumnName, input, GetType().Name,
-            (featureCount, channel) => ReadTrainingData(input, featureCount, channel),
-            (trainer, data) => trainer.FindLearningRate(data, settings));
+            (featureCount, channel) => DataLoading.Load(options, input, label, options.FeatureColumnName, featureCount, channel),
+            (trainer, rows) => rows.Streamed is IRowSource source ? trainer.FindLearningRate(source, settings) : trainer.FindLearningRate(rows.InMemory!, settings));
     }
 
     /// <summary>Throws an ML.NET-style error when the label column is missing or of the wrong type.</summary>
@@ -94,8 +95,8 @@ public abstract class StableDeepTrainerBase<TTransformer> : ITrainerEstimator<TT
     /// <summary>A stock trainer of the same task and columns, used only for its output shape.</summary>
     private protected abstract IEstimator<ITransformer> StockTrainer(MLContext ml);
 
-    /// <summary>Reads every row of <paramref name="input"/> into memory, checking labels and features row by row.</summary>
-    private protected abstract SupervisedData ReadTrainingData(IDataView input, int featureCount, IChannel channel);
+    /// <summary>How this task reads and checks the label column of data with this schema.</summary>
+    private protected abstract LabelColumn Label(DataViewSchema schema);
 
     /// <summary>Reads the data (labels checked) and trains.</summary>
     private protected abstract TTransformer Train(IDataView input);

@@ -29,4 +29,20 @@ internal static class TrainingRun
         int seed = options.Seed ?? host.Rand.Next();
         return train(new NetworkTrainer(options, seed, message => channel.Info(MessageSensitivity.None, message)), data);
     }
+
+    /// <summary>
+    /// <see cref="Fit"/> for the supervised trainers: reads the rows into memory or streams them, as
+    /// <see cref="DeepNetworkOptions.DataLoading"/> decides (<see cref="DataLoading"/>), and trains on them.
+    /// </summary>
+    public static TrainedNetwork FitSupervised(IHostEnvironment environment, DeepNetworkOptions options, string featureColumnName,
+        IDataView input, string trainerName, LabelColumn label) =>
+        Fit(environment, options, featureColumnName, input, trainerName,
+            (featureCount, channel) => DataLoading.Load(options, input, label, featureColumnName, featureCount, channel),
+            (trainer, rows) => rows switch
+            {
+                { Streamed: IRowSource source } => trainer.Train(source),
+                { InMemory: ClassificationData classes } => trainer.Train(classes),
+                { InMemory: RegressionData targets } => trainer.Train(targets),
+                _ => throw new InvalidOperationException("No rows were loaded."),
+            });
 }

@@ -49,7 +49,7 @@ internal sealed class AdaptiveClipper : GradientClipper
     /// <summary>The L2 norm of each output unit (over every axis but the first), kept broadcastable; |x| for vectors.</summary>
     private static Tensor UnitNorm(Tensor x) => x.dim() <= 1
         ? x.abs()
-        : x.square().sum(Enumerable.Range(1, (int)x.dim() - 1).Select(d => (long)d).ToArray(), keepdim: true).sqrt();
+        : TensorOps.Squared(x).sum(Enumerable.Range(1, (int)x.dim() - 1).Select(d => (long)d).ToArray(), keepdim: true).sqrt();
 
     /// <summary>The last linear layer: "head." in every network ("decoder.head." in the autoencoder).</summary>
     private static bool IsHead(string name) => name.StartsWith("head.", StringComparison.Ordinal) || name.Contains(".head.", StringComparison.Ordinal);

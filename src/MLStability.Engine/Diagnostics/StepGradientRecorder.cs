@@ -34,7 +34,7 @@ internal sealed class StepGradientRecorder
         if (input.grad is not Tensor gradient)
             return;
         using var noGrad = torch.no_grad();
-        using var perStep = gradient.view(gradient.shape[0], steps, -1).square().sum(new long[] { 0, 2 }).sqrt().to(torch.CPU).to_type(ScalarType.Float64);
+        using var perStep = TensorOps.Squared(gradient.view(gradient.shape[0], steps, -1)).sum(new long[] { 0, 2 }).sqrt().to(torch.CPU).to_type(ScalarType.Float64);
         double[] norms = perStep.data<double>().ToArray();
         if (step == 1)
             report.StepGradientsAtStart = norms;

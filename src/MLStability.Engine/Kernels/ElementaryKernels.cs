@@ -55,8 +55,8 @@ internal static class ElementaryKernels
         long[] broadcast = spatial ? new long[] { 1, channels, 1, 1 } : new long[] { 1, channels };
         // The float32 side runs the operations RmsNormalization.forward runs (LibTorch's square, mean and rsqrt kernels).
         return Check(generator, shape, new[] { new[] { channels } }, 1,
-            (x, p) => x * x.square().mean(reduce, keepdim: true).add(TensorOps.Constant(RmsNormalization.Epsilon)).rsqrt() * p[0].view(broadcast),
-            (x, p) => x / (x * x).mean(reduce, keepdim: true).add(TensorOps.Constant(RmsNormalization.Epsilon)).sqrt() * p[0].view(broadcast));
+            (x, p) => x * TensorOps.Squared(x).mean(reduce, keepdim: true).add(TensorOps.Constant(RmsNormalization.Epsilon), TensorOps.One).rsqrt() * p[0].view(broadcast),
+            (x, p) => x / (x * x).mean(reduce, keepdim: true).add(TensorOps.Constant(RmsNormalization.Epsilon), TensorOps.One).sqrt() * p[0].view(broadcast));
     }
 
     /// <summary>An activation function, applied elementwise.</summary>
@@ -91,7 +91,7 @@ internal static class ElementaryKernels
     {
         Tensor centered = x - x.mean(dimensions, keepdim: true);
         Tensor variance = (centered * centered).mean(dimensions, keepdim: true);
-        return centered / variance.add(TensorOps.Constant(GroupNormalization.Epsilon)).sqrt();
+        return centered / variance.add(TensorOps.Constant(GroupNormalization.Epsilon), TensorOps.One).sqrt();
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ internal sealed class AutoencoderNetwork : DeepNetwork
     public override Tensor forward(Tensor input) => decoder.forward(encoder.forward(input));
 
     /// <summary>The mean squared reconstruction error of each row, [N].</summary>
-    public Tensor ReconstructionError(Tensor input, Tensor embedding) => (decoder.forward(embedding) - input).square().mean(new long[] { 1 });
+    public Tensor ReconstructionError(Tensor input, Tensor embedding) => TensorOps.Squared(decoder.forward(embedding) - input).mean(new long[] { 1 });
 
     /// <inheritdoc/>
     public override string ExportEmbeddingOnnx(OnnxGraphBuilder graph, string input) => encoder.ExportOnnx(graph, input);

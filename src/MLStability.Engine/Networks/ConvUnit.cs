@@ -59,7 +59,7 @@ internal sealed class ConvUnit : nn.Module<Tensor, Tensor>
 
     public Tensor Convolve(Tensor input) => convolve(input, conv.weight!, conv.bias, stride);
 
-    public Tensor Normalize(Tensor input) => norm?.forward(input) ?? input;
+    public Tensor Normalize(Tensor input) => norm is null ? input : Normalizations.Forward(norm, input);
 
     public string ExportConvolve(OnnxGraphBuilder graph, string input) => OnnxLayers.Conv(graph, conv, kernel, stride, input);
 

@@ -64,13 +64,13 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The linear layer's output for <paramref name="input"/> (after the pre-norm, if any): what LSUV measures.</summary>
-    public Tensor LinearOutput(Tensor input) => linear.forward(preNorm && norm != null ? norm.forward(input) : input);
+    public Tensor LinearOutput(Tensor input) => linear.forward(preNorm && norm != null ? Normalizations.Forward(norm, input) : input);
 
     public override Tensor forward(Tensor input)
     {
         Tensor output = LinearOutput(input);
         if (!preNorm && norm != null)
-            output = norm.forward(output);
+            output = Normalizations.Forward(norm, output);
         output = activation.forward(output);
         Probe.Record(output);
         if (dropout != null)

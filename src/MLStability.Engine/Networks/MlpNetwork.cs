@@ -71,7 +71,7 @@ internal sealed class MlpNetwork : DeepNetwork
     }
 
     /// <summary>The last block's output as the head sees it: through the final normalization, where there is one.</summary>
-    public Tensor NormalizeBeforeHead(Tensor hidden) => finalNorm?.forward(hidden) ?? hidden;
+    public Tensor NormalizeBeforeHead(Tensor hidden) => finalNorm is null ? hidden : Normalizations.Forward(finalNorm, hidden);
 
     /// <inheritdoc/>
     public override Tensor Embed(Tensor input)

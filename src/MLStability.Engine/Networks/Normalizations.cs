@@ -28,6 +28,17 @@ internal static class Normalizations
         };
     }
 
+    /// <summary>
+    /// Applies a layer made by <see cref="Create"/>. Batch normalization goes through the functional form: TorchSharp
+    /// 0.107's <c>BatchNorm.forward</c> counts batches with <c>num_batches_tracked.add_(1)</c>, a temporary Scalar the
+    /// garbage collector can free while LibTorch reads it (found under GC stress). The count only matters without a
+    /// momentum, and these layers always have one (0.1), so it is not kept.
+    /// </summary>
+    public static Tensor Forward(nn.Module<Tensor, Tensor> norm, Tensor input) => norm is BatchNorm batch
+        ? nn.functional.batch_norm(input, batch.running_mean!, batch.running_var!, batch.weight, batch.bias, batch.training,
+            batch.momentum ?? 0.1, batch.eps)
+        : norm.forward(input);
+
     /// <summary>The learnable per-channel scale (gamma) of a normalization layer.</summary>
     public static Parameter Scale(nn.Module<Tensor, Tensor> norm) => norm switch
     {

@@ -65,10 +65,10 @@ internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        Tensor output = Run(preNorm && norm != null ? norm.forward(input) : input);
+        Tensor output = Run(preNorm && norm != null ? Normalizations.Forward(norm, input) : input);
         Probe.Record(output);
         if (!preNorm && norm != null)
-            output = norm.forward(output);
+            output = Normalizations.Forward(norm, output);
         if (dropout != null)
             output = dropout.forward(output);
         if (!residual)

@@ -105,7 +105,7 @@ internal sealed class ResNetNetwork : DeepNetwork
         foreach (var block in blockArray)
             hidden = block.forward(hidden);
         if (finalNorm != null)
-            hidden = finalNorm.forward(hidden);
+            hidden = Normalizations.Forward(finalNorm, hidden);
         if (finalActivation != null)
             hidden = finalActivation.forward(hidden);
         return hidden.mean(new long[] { 2, 3 });

@@ -34,7 +34,7 @@ internal sealed class RmsNormalization : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        Tensor meanSquare = input.square().mean(axes, keepdim: true);
-        return (input * meanSquare.add(TensorOps.Constant(Epsilon)).rsqrt() * weight).MoveToOuterDisposeScope();
+        Tensor meanSquare = TensorOps.Squared(input).mean(axes, keepdim: true);
+        return (input * meanSquare.add(TensorOps.Constant(Epsilon), TensorOps.One).rsqrt() * weight).MoveToOuterDisposeScope();
     }
 }

@@ -44,7 +44,7 @@ internal sealed class AdamOptimizer : ParameterOptimizer
         Tensor m = firstMoment[index], v = secondMoment[index];
         m.mul_(beta1).add_(gradient, oneMinusBeta1);
         v.mul_(beta2).addcmul_(gradient, gradient, oneMinusBeta2);
-        Tensor denominator = v.sqrt().div_(rootCorrection2).add_(epsilon);
+        Tensor denominator = v.sqrt().div_(rootCorrection2).add_(epsilon, TensorOps.One);
         parameter.addcdiv_(m, denominator, step);
     }
 }

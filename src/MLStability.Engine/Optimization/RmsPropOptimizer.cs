@@ -29,7 +29,7 @@ internal sealed class RmsPropOptimizer : ParameterOptimizer
         using Scalar step = (-learningRate).ToScalar();
         Tensor average = squareAverage[index];
         average.mul_(alpha).addcmul_(gradient, gradient, oneMinusAlpha);
-        Tensor denominator = average.sqrt().add_(epsilon);
+        Tensor denominator = average.sqrt().add_(epsilon, TensorOps.One);
         if (velocity != null)
         {
             using Scalar mu = momentum.ToScalar();

@@ -31,7 +31,7 @@ internal sealed class SgdOptimizer : ParameterOptimizer
             if (StepCount == 1)
                 buffer.copy_(direction); // PyTorch starts the buffer at the first gradient.
             else
-                buffer.mul_(mu).add_(direction);
+                buffer.mul_(mu).add_(direction, TensorOps.One);
             direction = nesterov ? direction.add(buffer, mu) : buffer;
         }
         using Scalar step = (-learningRate).ToScalar();

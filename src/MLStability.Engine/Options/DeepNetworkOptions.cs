@@ -253,6 +253,20 @@ public class DeepNetworkOptions
     public string Device { get; set; } = "auto";
 
     /// <summary>
+    /// How the trainer reads its training rows: <see cref="DataLoadingKind.Auto"/> (default: in memory when the data
+    /// fits <see cref="MemoryBudgetMegabytes"/>, else streaming), <see cref="DataLoadingKind.InMemory"/> or
+    /// <see cref="DataLoadingKind.Streaming"/> (bounded memory for data of any size).
+    /// </summary>
+    public DataLoadingKind DataLoading { get; set; } = DataLoadingKind.Auto;
+
+    /// <summary>
+    /// The memory the in-memory path may use for the training data under <see cref="DataLoadingKind.Auto"/>, in
+    /// megabytes: the dense rows take features x rows x 4 bytes about three times over (the rows read, the tensor and
+    /// the validation split). Default null: a quarter of the memory available to the process. Valid range [1, +inf).
+    /// </summary>
+    public int? MemoryBudgetMegabytes { get; set; }
+
+    /// <summary>
     /// The number format of the training step: <see cref="PrecisionKind.Float32"/> (default) or
     /// <see cref="PrecisionKind.BFloat16"/> mixed precision (forward and backward in bfloat16, float32 master weights and
     /// optimizer state). Before training, the bfloat16 network is checked against the float32 one on training rows
@@ -421,6 +435,9 @@ public class DeepNetworkOptions
                 nameof(EarlyStoppingPatience));
         OptionChecks.Defined(owner, nameof(OnInstability), OnInstability);
         OptionChecks.Defined(owner, nameof(Precision), Precision);
+        OptionChecks.Defined(owner, nameof(DataLoading), DataLoading);
+        if (MemoryBudgetMegabytes is int budget)
+            OptionChecks.InRange(owner, nameof(MemoryBudgetMegabytes), budget, 1, int.MaxValue);
         OptionChecks.ZeroOrAbove(owner, nameof(LossSpikeFactor), LossSpikeFactor, 1);
         OptionChecks.InRange(owner, nameof(MaxRecoveries), MaxRecoveries, 0, 1000);
         OptionChecks.InLeftOpenRange(owner, nameof(RollbackLearningRateFactor), RollbackLearningRateFactor, 0, 1);

@@ -15,10 +15,17 @@ namespace MLStability;
 internal static class TensorOps
 {
     private static readonly ConcurrentDictionary<double, Scalar> Constants = new();
-    private static readonly Scalar One = Constant(1);
+    /// <summary>
+    /// 1, for the alpha argument of <c>add</c>/<c>add_</c>: their overloads without alpha pass a temporary
+    /// <c>(Scalar)1</c> (found under GC stress: Adam's <c>add_(epsilon)</c> failed in "toFloat"). Always pass it.
+    /// </summary>
+    public static readonly Scalar One = Constant(1);
 
     /// <summary>A Scalar for <paramref name="value"/> that is never freed (one per distinct value).</summary>
     public static Scalar Constant(double value) => Constants.GetOrAdd(value, v => v.ToScalar());
+
+    /// <summary>x², as x * x: TorchSharp's <c>square()</c> is <c>pow(2)</c> with a temporary Scalar (found under GC stress).</summary>
+    public static Tensor Squared(Tensor x) => x * x;
 
     /// <summary>a + b (subtraction and multiplication of two tensors take no Scalar and need no helper).</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);

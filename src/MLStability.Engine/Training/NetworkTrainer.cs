@@ -48,6 +48,21 @@ internal sealed class NetworkTrainer
     }
 
     /// <summary>
+    /// Trains on rows streamed from <paramref name="source"/> (<see cref="DataLoadingKind.Streaming"/>): one pass counts
+    /// the rows and samples the training rows for the scaling, then every epoch reads the source again. Returns a
+    /// <see cref="TrainedClassifier"/> for cross-entropy, else a network with raw outputs.
+    /// </summary>
+    public TrainedNetwork Train(IRowSource source)
+    {
+        var summary = StreamingSummary.Collect(source, seed, options.ValidationFraction);
+        var input = new StreamedInput(source, summary, this);
+        var (network, device, report, scaling) = Fit(input, null);
+        return source.Objective == TrainingObjective.CrossEntropy
+            ? new TrainedClassifier(network, device, source.FeatureCount, source.OutputCount, report, scaling)
+            : new TrainedNetwork(network, device, source.FeatureCount, source.OutputCount, report, scaling);
+    }
+
+    /// <summary>
     /// Trains an MLP autoencoder (the options' hidden layers, a bottleneck of <paramref name="embeddingSize"/>, the
     /// mirrored decoder) to reconstruct <paramref name="features"/> with mean squared error.
     /// </summary>
@@ -56,7 +71,7 @@ internal sealed class NetworkTrainer
         if (options.Network != NetworkKind.Mlp)
             throw new ArgumentException($"The autoencoder is an MLP: set Network = Mlp (got {options.Network}).", nameof(options.Network));
         var data = new RegressionData(features, features, featureCount, featureCount, targetsAreFeatures: true);
-        var (network, device, report, scaling) = Fit(data, sized => new AutoencoderNetwork(featureCount, embeddingSize, sized));
+        var (network, device, report, scaling) = Fit(InMemory(data), sized => new AutoencoderNetwork(featureCount, embeddingSize, sized));
         return new TrainedAutoencoder((AutoencoderNetwork)network, device, featureCount, report, scaling);
     }
 
@@ -65,21 +80,34 @@ internal sealed class NetworkTrainer
     /// as <see cref="Train(ClassificationData)"/> would build it, on the same training rows (validation rows held out);
     /// the network is discarded afterwards.
     /// </summary>
-    public LearningRateRangeTest FindLearningRate(SupervisedData data, LearningRateFinderOptions settings)
+    public LearningRateRangeTest FindLearningRate(SupervisedData data, LearningRateFinderOptions settings) =>
+        FindLearningRate(InMemory(data), settings);
+
+    /// <summary>
+    /// The range test on streamed data: on the uniform sample of up to <see cref="StreamingSummary.SampleRows"/>
+    /// training rows that the summary pass draws (the test takes a few hundred steps: a sample serves it).
+    /// </summary>
+    public LearningRateRangeTest FindLearningRate(IRowSource source, LearningRateFinderOptions settings) =>
+        FindLearningRate(new InMemoryInput(StreamingSummary.Collect(source, seed, options.ValidationFraction).Sample, this, holdOut: false), settings);
+
+    private LearningRateRangeTest FindLearningRate(FitInput input, LearningRateFinderOptions settings)
     {
         settings.Validate();
-        return WithPreparedNetwork(data, null, fit =>
+        return WithPreparedNetwork(input, null, fit =>
         {
-            using var tensors = DeviceTensors.Create(fit.Train, fit.Device, fit.Scaling);
-            var test = LearningRateFinder.Run(options, settings, fit.Network, fit.Device, tensors, fit.Train.Objective, seed);
+            using var tensors = DeviceTensors.Create(fit.StatisticsRows, fit.Device, fit.Scaling);
+            var test = LearningRateFinder.Run(options, settings, fit.Network, fit.Device, tensors, fit.Objective, seed);
             fit.Network.Dispose();
             log?.Invoke(test.ToString());
             return test;
         });
     }
 
-    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data, Func<DeepNetworkOptions, DeepNetwork>? build = null) =>
-        WithPreparedNetwork(data, build, fit =>
+    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data) =>
+        Fit(InMemory(data), null);
+
+    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(FitInput input, Func<DeepNetworkOptions, DeepNetwork>? build) =>
+        WithPreparedNetwork(input, build, fit =>
         {
             var sessionObservers = options.TensorBoardDirectory is string tensorBoard
                 ? observers.Append(new TensorBoardObserver(tensorBoard, options.DiagnosticsInterval)).ToArray()
@@ -96,23 +124,22 @@ internal sealed class NetworkTrainer
     /// size and build the network, initialize it (LSUV included), check the kernels and prepare bfloat16 steps when
     /// asked; then <paramref name="use"/>. The network is disposed if <paramref name="use"/> throws.
     /// </summary>
-    private T WithPreparedNetwork<T>(SupervisedData data, Func<DeepNetworkOptions, DeepNetwork>? build, Func<PreparedFit, T> use)
+    private T WithPreparedNetwork<T>(FitInput input, Func<DeepNetworkOptions, DeepNetwork>? build, Func<PreparedFit, T> use)
     {
-        if (data.Rows == 0)
-            throw new ArgumentException("The training data has no rows.", nameof(data));
-        options.ValidateInputShape(data.FeatureCount);
+        options.ValidateInputShape(input.FeatureCount);
         lock (TorchRuntime.TrainingLock)
         {
             torch.Device device = DeviceSelector.Resolve(options.Device);
             TorchRuntime.Seed(seed, device);
-            var (train, validation) = Split(data);
+            input.Split();
+            var train = input.StatisticsRows;
             var scaling = DataScaling.Fit(train, options);
-            var sized = options.WithSizesFor(train.Rows);
-            log?.Invoke($"Training {NetworkFactory.Describe(sized)} on {train.Rows} rows " +
-                        $"({validation?.Rows ?? 0} held out for validation), {data.FeatureCount} features, " +
-                        $"{data.OutputCount} outputs, on {device}.");
+            var sized = options.WithSizesFor((int)Math.Min(int.MaxValue, input.TrainingRows));
+            log?.Invoke($"Training {NetworkFactory.Describe(sized)} on {input.TrainingRows} rows " +
+                        $"({input.ValidationRows} held out for validation), {input.FeatureCount} features, " +
+                        $"{input.OutputCount} outputs, on {device}{input.Description}.");
 
-            DeepNetwork Build() => build?.Invoke(sized) ?? NetworkFactory.Create(data.FeatureCount, data.OutputCount, sized);
+            DeepNetwork Build() => build?.Invoke(sized) ?? NetworkFactory.Create(input.FeatureCount, input.OutputCount, sized);
             var network = Build();
             network.to(device);
             BFloat16Compute? precision = null;
@@ -123,7 +150,8 @@ internal sealed class NetworkTrainer
                 var kernelRoutes = KernelSelfCheck.Prepare(network, options, device, log);
                 if (options.Precision == PrecisionKind.BFloat16)
                     (precision, kernelRoutes) = PrepareBFloat16(network, Build, train, scaling, device, kernelRoutes);
-                return use(new PreparedFit(network, device, train, validation, scaling, kernelRoutes, precision));
+                return use(new PreparedFit(network, device, train, input.TrainingRows, input.Objective, scaling, kernelRoutes, precision,
+                    batchSize => input.CreateBatches(scaling, device, batchSize)));
             }
             catch
             {
@@ -135,6 +163,13 @@ internal sealed class NetworkTrainer
                 precision?.Dispose();
             }
         }
+    }
+
+    private FitInput InMemory(SupervisedData data)
+    {
+        if (data.Rows == 0)
+            throw new ArgumentException("The training data has no rows.", nameof(data));
+        return new InMemoryInput(data, this);
     }
 
     private (SupervisedData Train, SupervisedData? Validation) Split(SupervisedData data)
@@ -211,9 +246,73 @@ internal sealed class NetworkTrainer
         var variances = LsuvInitializer.Apply(mlp, SampleRows(train, scaling, device, LsuvInitializer.BatchRows));
         log?.Invoke($"LSUV: output variances after rescaling, first layer to head: {string.Join(", ", variances.Select(v => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}.");
     }
+
+    /// <summary>Where a fit's rows come from: a data set in memory, or a streamed source.</summary>
+    private abstract class FitInput
+    {
+        public abstract int FeatureCount { get; }
+        public abstract int OutputCount { get; }
+        public abstract TrainingObjective Objective { get; }
+        public abstract long TrainingRows { get; }
+        public abstract long ValidationRows { get; }
+
+        /// <summary>The rows the scaling, LSUV and the bfloat16 check are fitted on (valid after <see cref="Split"/>).</summary>
+        public abstract SupervisedData StatisticsRows { get; }
+
+        /// <summary>How the log describes the data path.</summary>
+        public virtual string Description => "";
+
+        /// <summary>Holds out the validation rows (after the global generator is seeded).</summary>
+        public virtual void Split()
+        {
+        }
+
+        public abstract IFitBatches CreateBatches(DataScaling scaling, torch.Device device, int batchSize);
+    }
+
+    /// <summary>Rows in memory, split into training and validation rows by the fit's seed.</summary>
+    /// <param name="data">All rows.</param>
+    /// <param name="trainer">The trainer whose seed and options split them.</param>
+    /// <param name="holdOut">False for rows that are already the training rows (a streamed sample).</param>
+    private sealed class InMemoryInput(SupervisedData data, NetworkTrainer trainer, bool holdOut = true) : FitInput
+    {
+        private SupervisedData? train, validation;
+
+        public override int FeatureCount => data.FeatureCount;
+        public override int OutputCount => data.OutputCount;
+        public override TrainingObjective Objective => data.Objective;
+        public override long TrainingRows => train!.Rows;
+        public override long ValidationRows => validation?.Rows ?? 0;
+        public override SupervisedData StatisticsRows => train!;
+
+        public override void Split() => (train, validation) = holdOut ? trainer.Split(data) : (data, null);
+
+        public override IFitBatches CreateBatches(DataScaling scaling, torch.Device device, int batchSize) =>
+            new InMemoryBatches(train!, validation, scaling, device, batchSize, trainer.seed);
+    }
+
+    private sealed class StreamedInput(IRowSource source, StreamingSummary summary, NetworkTrainer trainer) : FitInput
+    {
+        public override int FeatureCount => source.FeatureCount;
+        public override int OutputCount => source.OutputCount;
+        public override TrainingObjective Objective => source.Objective;
+        public override long TrainingRows => summary.TrainingRows;
+        public override long ValidationRows => summary.ValidationRows;
+        public override SupervisedData StatisticsRows => summary.Sample;
+        public override string Description =>
+            $", streamed (statistics from a sample of {summary.Sample.Rows} rows, {(source.CanShuffle ? "shuffled by the source" : $"shuffle buffer of {StreamingBatches.ShuffleBufferRows} rows")})";
+
+        public override IFitBatches CreateBatches(DataScaling scaling, torch.Device device, int batchSize) =>
+            new StreamingBatches(source, summary, scaling, device, batchSize, trainer.seed, trainer.options.ValidationFraction,
+                dropLonelyLastRow: trainer.options.EffectiveNormalization == NormalizationKind.BatchNorm);
+    }
 }
 
-/// <summary>A fit ready for its loop: the network on its device, the split data, the scaling, the kernel verdicts and
-/// the bfloat16 copy when <see cref="DeepNetworkOptions.Precision"/> asks for one (and it passed its check).</summary>
-internal sealed record PreparedFit(DeepNetwork Network, torch.Device Device, SupervisedData Train, SupervisedData? Validation,
-    DataScaling Scaling, IReadOnlyList<KernelRoute> KernelRoutes, BFloat16Compute? Precision);
+/// <summary>
+/// A fit ready for its loop: the network on its device, the rows its statistics were fitted on (the training rows, or
+/// a sample of them when streaming), the scaling, the kernel verdicts, the bfloat16 copy when
+/// <see cref="DeepNetworkOptions.Precision"/> asks for one (and it passed its check), and how to batch the data.
+/// </summary>
+internal sealed record PreparedFit(DeepNetwork Network, torch.Device Device, SupervisedData StatisticsRows, long TrainingRows,
+    TrainingObjective Objective, DataScaling Scaling, IReadOnlyList<KernelRoute> KernelRoutes, BFloat16Compute? Precision,
+    Func<int, IFitBatches> CreateBatches);

@@ -69,6 +69,6 @@ internal abstract class TrainingObjective
     {
         public override bool FitsRealValues => true;
 
-        public override Tensor Loss(Tensor output, Tensor targets, nn.Reduction reduction) => Reduce((output - targets).square(), reduction);
+        public override Tensor Loss(Tensor output, Tensor targets, nn.Reduction reduction) => Reduce(TensorOps.Squared(output - targets), reduction);
     }
 }

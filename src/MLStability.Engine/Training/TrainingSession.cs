@@ -12,14 +12,10 @@ namespace MLStability;
 /// </summary>
 internal sealed class TrainingSession : IDisposable
 {
-    private const int EvaluationBatchSize = 4096;
-
     private readonly DeepNetworkOptions options;
     private readonly DeepNetwork network;
     private readonly torch.Device device;
-    private readonly DeviceTensors train;
-    private readonly DeviceTensors? validation;
-    private readonly torch.Generator shuffler;
+    private readonly IFitBatches batches;
     private readonly ParameterOptimizer optimizer;
     private readonly InstabilityGuard guard;
     private readonly GradientMonitor monitor;
@@ -41,30 +37,27 @@ internal sealed class TrainingSession : IDisposable
 
     public TrainingSession(DeepNetworkOptions options, PreparedFit fit, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers)
     {
-        var (network, device, train, validation, scaling, kernelRoutes, precision) = fit;
+        network = fit.Network;
+        device = fit.Device;
+        precision = fit.Precision;
         this.options = options;
-        this.network = network;
-        this.device = device;
-        this.precision = precision;
         this.log = log;
         this.observers = observers;
-        objective = train.Objective;
-        this.train = DeviceTensors.Create(train, device, scaling);
-        this.validation = validation != null ? DeviceTensors.Create(validation, device, scaling) : null;
-        shuffler = new torch.Generator((ulong)seed);
+        objective = fit.Objective;
+        batchSize = (int)Math.Min(options.BatchSize, fit.TrainingRows);
+        batches = fit.CreateBatches(batchSize);
         optimizer = ParameterOptimizer.Create(options, network.parameters());
         guard = new InstabilityGuard(options, network, optimizer);
         monitor = new GradientMonitor(options.DiagnosticsInterval);
         stepObservers = observers.Prepend(monitor).ToArray();
         earlyStopping = new EarlyStopping(options.EarlyStoppingPatience);
-        report = new TrainingReportBuilder(options) { KernelRoutes = kernelRoutes };
-        batchSize = Math.Min(options.BatchSize, train.Rows);
-        stepsPerEpoch = StepsPerEpoch(train.Rows, batchSize, options.EffectiveNormalization);
+        report = new TrainingReportBuilder(options) { KernelRoutes = fit.KernelRoutes };
+        stepsPerEpoch = StepsPerEpoch(batches.TrainingRows, batchSize, options.EffectiveNormalization);
         epochs = options.ResolveEpochs(stepsPerEpoch);
         schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * epochs);
         stepGradients = new StepGradientRecorder(network, stepsPerEpoch * epochs, report);
-        // Only checkpoints need it, and it reads every feature value once.
-        fingerprint = new Lazy<string>(() => Fingerprint(options, epochs, network, train, validation, seed));
+        // Only checkpoints need it, and the in-memory one reads every feature value once.
+        fingerprint = new Lazy<string>(() => Fingerprint(options, epochs, network, batches.Fingerprint, seed));
     }
 
     /// <summary>Trains all epochs (or until early stopping) and returns the report; throws when training diverges.</summary>
@@ -78,7 +71,7 @@ internal sealed class TrainingSession : IDisposable
                 WriteCheckpoint();
         }
         epoch = Math.Min(epoch, epochs);
-        if (validation != null && earlyStopping.BestEpoch > 0)
+        if (batches.ValidationRows > 0 && earlyStopping.BestEpoch > 0)
         {
             earlyStopping.RestoreBest(network);
             report.WeightsEpoch = earlyStopping.BestEpoch;
@@ -103,21 +96,19 @@ internal sealed class TrainingSession : IDisposable
         network.train();
         double lossSum = 0, learningRate = 0;
         long rowsSeen = 0;
-        using Tensor order = Shuffle();
-        for (long batch = 0; batch < stepsPerEpoch; batch++)
+        foreach (var batch in batches.Epoch(epoch, stepsPerEpoch))
         {
             using var scope = torch.NewDisposeScope();
-            long start = batch * batchSize, count = Math.Min(batchSize, train.Rows - start);
             learningRate = schedule.At(step) * guard.LearningRateScale;
             step++;
-            if (TrainStep(order.narrow(0, start, count), learningRate) is double loss)
+            if (TrainStep(batch, learningRate) is double loss)
             {
-                lossSum += loss * count;
-                rowsSeen += count;
+                lossSum += loss * batch.Rows;
+                rowsSeen += batch.Rows;
             }
         }
 
-        var (validationLoss, validationAccuracy) = validation != null ? Evaluate(validation) : (null, null);
+        var (validationLoss, validationAccuracy) = batches.ValidationRows > 0 ? Evaluate() : (null, null);
         var progress = new EpochProgress(epoch, epochs, rowsSeen > 0 ? lossSum / rowsSeen : double.NaN, validationLoss,
             validationAccuracy, learningRate, step, clock.Elapsed.TotalSeconds);
         schedule.EndEpoch(validationLoss);
@@ -141,17 +132,17 @@ internal sealed class TrainingSession : IDisposable
     /// Forward, loss check, backward, gradient check and clipping, optimizer step. Returns the loss of an accepted
     /// step, or null when the guard dropped it (skipped or rolled back).
     /// </summary>
-    private double? TrainStep(Tensor rows, double learningRate)
+    private double? TrainStep(IMiniBatch batch, double learningRate)
     {
         foreach (var observer in stepObservers)
             observer.OnStepStart(network, step);
         optimizer.ZeroGrad();
-        Tensor input = train.Features.index_select(0, rows);
+        var (input, targets) = batch.Materialize();
         bool recordSteps = stepGradients.Records(step);
         if (recordSteps)
             input.requires_grad_(true);
         Tensor output = precision is null ? network.forward(input) : precision.Forward(input);
-        Tensor loss = objective.Loss(output, train.Targets.index_select(0, rows));
+        Tensor loss = objective.Loss(output, targets);
         double lossValue = loss.item<float>();
         if (guard.CheckLoss(lossValue) is InstabilityKind lossProblem)
             return Drop(lossProblem, lossValue, double.NaN);
@@ -201,7 +192,7 @@ internal sealed class TrainingSession : IDisposable
             earlyStopping.Restore(checkpoint);
             schedule.Restore(checkpoint);
             report.Restore(checkpoint);
-            shuffler.set_state(checkpoint.GetTensor("rng.shuffle"));
+            batches.Restore(checkpoint);
             torch.random.set_rng_state(checkpoint.GetTensor("rng.global"));
             int completed = checkpoint.Get<int>("epoch");
             step = checkpoint.Get<long>("step");
@@ -233,7 +224,7 @@ internal sealed class TrainingSession : IDisposable
             earlyStopping.Capture(checkpoint);
             schedule.Capture(checkpoint);
             report.Capture(checkpoint);
-            checkpoint.SetTensor("rng.shuffle", shuffler.get_state());
+            batches.Capture(checkpoint);
             checkpoint.SetTensor("rng.global", torch.random.get_rng_state());
             checkpoint.Save(options.CheckpointDirectory!);
         }
@@ -260,16 +251,11 @@ internal sealed class TrainingSession : IDisposable
     }
 
     /// <summary>What a checkpoint must match to be resumed: the network shape, the training rows and the seed.</summary>
-    private static string Fingerprint(DeepNetworkOptions options, int epochs, DeepNetwork network, SupervisedData train,
-        SupervisedData? validation, int seed)
+    private static string Fingerprint(DeepNetworkOptions options, int epochs, DeepNetwork network, string data, int seed)
     {
-        double featureSum = 0;
-        foreach (float value in train.Features)
-            featureSum += value;
-        double targetSum = train.TargetChecksum();
         string shapes = string.Join(";", network.state_dict().Select(e => $"{e.Key}:{string.Join("x", e.Value.shape)}"));
         return $"net[{shapes}] kind={options.Network} act={options.Activation} opt={options.Optimizer} epochs={epochs} batch={options.BatchSize} " +
-               $"rows={train.Rows}+{validation?.Rows ?? 0} features={featureSum:R} targets={targetSum:R} seed={seed}";
+               $"{data} seed={seed}";
     }
 
     private double? Drop(InstabilityKind kind, double loss, double gradientNorm)
@@ -292,34 +278,27 @@ internal sealed class TrainingSession : IDisposable
 
     private Exception Fail(string what) => new TrainingDivergedException(epoch, step, what, report.Build(guard.Events, what));
 
-    /// <summary>A random permutation of the row indices, drawn on the CPU (reproducible) and moved to the device.</summary>
-    private Tensor Shuffle()
-    {
-        using var scope = torch.NewDisposeScope();
-        return torch.randperm(train.Rows, generator: shuffler).to(device).MoveToOuterDisposeScope();
-    }
-
     /// <summary>Batches per epoch; a final batch of one row is dropped under batch normalization, which cannot train on it.</summary>
-    private static long StepsPerEpoch(int rows, int batchSize, NormalizationKind normalization)
+    private static long StepsPerEpoch(long rows, int batchSize, NormalizationKind normalization)
     {
         long steps = (rows + batchSize - 1) / batchSize;
         bool lonelyLastRow = rows % batchSize == 1 && steps > 1;
         return lonelyLastRow && normalization == NormalizationKind.BatchNorm ? steps - 1 : steps;
     }
 
-    private (double? Loss, double? Accuracy) Evaluate(DeviceTensors data)
+    private (double? Loss, double? Accuracy) Evaluate()
     {
         network.eval();
         using var noGrad = torch.no_grad();
         double lossSum = 0;
-        long correct = 0;
+        long correct = 0, rows = 0;
         bool hasAccuracy = false;
-        for (long start = 0; start < data.Rows; start += EvaluationBatchSize)
+        foreach (var batch in batches.Validation())
         {
             using var scope = torch.NewDisposeScope();
-            long count = Math.Min(EvaluationBatchSize, data.Rows - start);
-            Tensor logits = network.forward(data.Features.narrow(0, start, count));
-            Tensor targets = data.Targets.narrow(0, start, count);
+            var (features, targets) = batch.Materialize();
+            Tensor logits = network.forward(features);
+            rows += batch.Rows;
             lossSum += objective.Loss(logits, targets, nn.Reduction.Sum).item<float>();
             if (objective.Correct(logits, targets) is Tensor right)
             {
@@ -328,15 +307,13 @@ internal sealed class TrainingSession : IDisposable
             }
         }
         network.train();
-        return (lossSum / data.Rows, hasAccuracy ? (double)correct / data.Rows : null);
+        return (lossSum / rows, hasAccuracy ? (double)correct / rows : null);
     }
 
     public void Dispose()
     {
         optimizer.Dispose();
-        train.Dispose();
-        validation?.Dispose();
-        shuffler.Dispose();
+        batches.Dispose();
         guard.Dispose();
         earlyStopping.Dispose();
     }
