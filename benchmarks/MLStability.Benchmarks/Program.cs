@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- scoring [--rows N] [--predictions N] [--rounds N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- diagnostics [--epochs N] [--rows N] [--rounds N] [--depth N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- tabular [--folds N] [--only NAME]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- streaming [--rows N] [--features N] [--fitting-rows N] [--rounds N] [--epochs N] [--skip-large]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- precision [--epochs N] [--rows N] [--rounds N] [--depth N] [--width N] [--device NAME]
 using MLStability.Benchmarks;
 
@@ -17,11 +18,12 @@ return mode switch
     "diagnostics" => DiagnosticsBenchmark.Run(rest),
     "tabular" => TabularBenchmark.Run(rest),
     "precision" => PrecisionBenchmark.Run(rest),
+    "streaming" => StreamingBenchmark.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|scoring|diagnostics|tabular|precision] [options]");
+    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|scoring|diagnostics|tabular|precision|streaming] [options]");
     return 2;
 }

@@ -41,6 +41,7 @@ internal sealed class SampleArguments
           --channels A,B,C      ResNet stage channels (default 16,32,64)
           --blocks N            ResNet blocks per stage (default 1)
           --recurrent-size N    recurrent state size (default 128)
+          --data-loading NAME   Auto (default), InMemory or Streaming (read the digits through cursors every epoch)
           --precision NAME      Float32 (default) or BFloat16 (mixed precision; slow on CPUs without AVX512_BF16/AMX)
           --tensorboard DIR     write TensorBoard event files into DIR while training (tensorboard --logdir DIR)
           --find-learning-rate PNG  run the learning-rate range test first, draw its curve into PNG and train with
@@ -87,6 +88,7 @@ internal sealed class SampleArguments
                 case "--no-dropout": o.Dropout = 0; break;
                 case "--no-feature-scaling": o.FeatureScaling = FeatureScalingKind.None; break;
                 case "--tensorboard": o.TensorBoardDirectory = Next(); break;
+                case "--data-loading": o.DataLoading = Enum.Parse<DataLoadingKind>(Next(), ignoreCase: true); break;
                 case "--precision": o.Precision = Enum.Parse<PrecisionKind>(Next(), ignoreCase: true); break;
                 case "--find-learning-rate": parsed.LearningRatePlot = Next(); break;
                 case "-h" or "--help": throw new HelpRequestedException();

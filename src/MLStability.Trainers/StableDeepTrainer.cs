@@ -12,7 +12,7 @@ namespace MLStability.Trainers;
 /// <list type="table">
 /// <item><term>Machine learning task</term><description>Multiclass classification</description></item>
 /// <item><term>Is normalization required?</term><description>No: features are scaled inside the model from the training rows (<see cref="DeepNetworkOptions.FeatureScaling"/>).</description></item>
-/// <item><term>Is caching required?</term><description>No: the training data is read once into memory.</description></item>
+/// <item><term>Is caching required?</term><description>No: the training data is read once into memory, or streamed epoch by epoch when it does not fit (<see cref="DeepNetworkOptions.DataLoading"/>).</description></item>
 /// <item><term>Required NuGet in addition to Microsoft.ML</term><description>MLStability.Trainers and a TorchSharp backend (TorchSharp-cpu, TorchSharp-cuda-linux or TorchSharp-cuda-windows).</description></item>
 /// <item><term>Exportable to ONNX</term><description>Yes: <see cref="StableDeepPredictionTransformer.ExportToOnnx"/>, and <c>mlContext.Model.Save</c> saves through ONNX.</description></item>
 /// </list>

@@ -14,7 +14,7 @@ namespace MLStability.Trainers;
 public abstract class StableDeepTrainerBase<TTransformer> : ITrainerEstimator<TTransformer, StableDeepModelParameters>
     where TTransformer : StableDeepPredictionTransformer
 {
-    // Features are scaled inside the model (FeatureScaling), the data is read once into memory, validation is a
+    // Features are scaled inside the model (FeatureScaling), the data is read once into memory or streamed (DataLoading), validation is a
     // hold-out of the training data (ValidationFraction) rather than a second data view, and no warm start.
     private static readonly TrainerInfo TrainerCharacteristics = TrainerInfoFactory.Create(normalization: false, calibration: false,
         caching: false, supportValid: false, supportIncrementalTrain: false, supportTest: false);
@@ -31,7 +31,7 @@ public abstract class StableDeepTrainerBase<TTransformer> : ITrainerEstimator<TT
 
     /// <summary>
     /// What ML.NET needs to know about the trainer: it needs no normalization in front (features are scaled inside
-    /// the model), no caching (the data is read once), and takes no separate validation set.
+    /// the model), no caching (the data is read once into memory, or streamed), and takes no separate validation set.
     /// </summary>
     public TrainerInfo Info => TrainerCharacteristics;
 
