@@ -13,8 +13,12 @@ internal interface IRowSource
     /// <summary>The network's outputs per row: classes, or regression targets.</summary>
     int OutputCount { get; }
 
-    /// <summary>Target values per row given to the sink: 1 (a class index, or one regression target) or more.</summary>
+    /// <summary>Target values per row given to the sink: 1 (a class index, or one regression target), or 0 when
+    /// <see cref="TargetsAreFeatures"/>.</summary>
     int TargetWidth { get; }
+
+    /// <summary>True for an autoencoder's rows: the (scaled) features are the targets.</summary>
+    bool TargetsAreFeatures { get; }
 
     /// <summary>The loss (and metric) that fits these targets.</summary>
     TrainingObjective Objective { get; }

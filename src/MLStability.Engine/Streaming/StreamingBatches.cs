@@ -75,6 +75,8 @@ internal sealed class StreamingBatches(IRowSource source, StreamingSummary summa
         Tensor x = torch.tensor(features, new long[] { rows, source.FeatureCount }).to(device);
         if (scaling.Features is AffineScaling featureScaling)
             x = featureScaling.Apply(x);
+        if (source.TargetsAreFeatures)
+            return (x, x.clone()); // as in memory: the autoencoder reconstructs the scaled features
         Tensor y = torch.tensor(targets, new long[] { rows, source.TargetWidth });
         if (source.Objective == TrainingObjective.CrossEntropy)
             y = y.squeeze(1).to_type(ScalarType.Int64);

@@ -73,6 +73,8 @@ internal sealed class StreamingSummary
             int rows = (int)Math.Min(TrainingRows, SampleRows);
             var sampleFeatures = features.AsSpan(0, rows * source.FeatureCount).ToArray();
             var sampleTargets = targets.AsSpan(0, rows * source.TargetWidth).ToArray();
+            if (source.TargetsAreFeatures)
+                return new RegressionData(sampleFeatures, sampleFeatures, source.FeatureCount, source.FeatureCount, targetsAreFeatures: true);
             return source.Objective == TrainingObjective.CrossEntropy
                 ? new ClassificationData(sampleFeatures, sampleTargets.Select(t => (int)t).ToArray(), source.FeatureCount, source.OutputCount)
                 : new RegressionData(sampleFeatures, sampleTargets, source.FeatureCount, source.TargetWidth, source.Objective);

@@ -68,10 +68,24 @@ internal sealed class NetworkTrainer
     /// </summary>
     public TrainedAutoencoder TrainAutoencoder(float[] features, int featureCount, int embeddingSize)
     {
+        var data = new RegressionData(features, features, featureCount, featureCount, targetsAreFeatures: true);
+        return TrainAutoencoder(InMemory(data), featureCount, embeddingSize);
+    }
+
+    /// <summary>The autoencoder on rows streamed from <paramref name="source"/> (whose targets are its features).</summary>
+    public TrainedAutoencoder TrainAutoencoder(IRowSource source, int embeddingSize)
+    {
+        if (!source.TargetsAreFeatures)
+            throw new ArgumentException("An autoencoder's rows are their own targets.", nameof(source));
+        var summary = StreamingSummary.Collect(source, seed, options.ValidationFraction);
+        return TrainAutoencoder(new StreamedInput(source, summary, this), source.FeatureCount, embeddingSize);
+    }
+
+    private TrainedAutoencoder TrainAutoencoder(FitInput input, int featureCount, int embeddingSize)
+    {
         if (options.Network != NetworkKind.Mlp)
             throw new ArgumentException($"The autoencoder is an MLP: set Network = Mlp (got {options.Network}).", nameof(options.Network));
-        var data = new RegressionData(features, features, featureCount, featureCount, targetsAreFeatures: true);
-        var (network, device, report, scaling) = Fit(InMemory(data), sized => new AutoencoderNetwork(featureCount, embeddingSize, sized));
+        var (network, device, report, scaling) = Fit(input, sized => new AutoencoderNetwork(featureCount, embeddingSize, sized));
         return new TrainedAutoencoder((AutoencoderNetwork)network, device, featureCount, report, scaling);
     }
 

@@ -20,7 +20,8 @@ internal static class DataLoading
     public static long BudgetBytes(DeepNetworkOptions options) =>
         options.MemoryBudgetMegabytes is int megabytes ? megabytes * (1L << 20) : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
 
-    public static Rows Load(DeepNetworkOptions options, IDataView input, LabelColumn label, string featureName, int featureCount, IChannel channel)
+    /// <summary>Loads the rows as the options say; <paramref name="label"/> null for the autoencoder (features are targets).</summary>
+    public static Rows Load(DeepNetworkOptions options, IDataView input, LabelColumn? label, string featureName, int featureCount, IChannel channel)
     {
         var streamed = new DataViewRowSource(input, label, featureName, featureCount, channel);
         if (options.DataLoading == DataLoadingKind.Streaming)

@@ -8,16 +8,17 @@ namespace MLStability.Trainers;
 /// An IDataView as the engine's <see cref="IRowSource"/>: every read opens a cursor (ML.NET's shuffled cursor when the
 /// view can shuffle and a shuffled read is asked for), checks each row with the same readers and messages as the
 /// in-memory path, and identifies rows by ML.NET's row ids, which do not depend on the order a cursor returns them in.
+/// Without a label column (the autoencoder) the features are the targets.
 /// </summary>
 internal sealed class DataViewRowSource : IRowSource
 {
     private readonly IDataView data;
-    private readonly LabelColumn label;
+    private readonly LabelColumn? label;
     private readonly DataViewSchema.Column feature;
     private readonly IChannel channel;
     private bool reportedSkipped;
 
-    public DataViewRowSource(IDataView data, LabelColumn label, string featureName, int featureCount, IChannel channel)
+    public DataViewRowSource(IDataView data, LabelColumn? label, string featureName, int featureCount, IChannel channel)
     {
         this.data = data;
         this.label = label;
@@ -27,20 +28,21 @@ internal sealed class DataViewRowSource : IRowSource
     }
 
     public int FeatureCount { get; }
-    public int OutputCount => label.OutputCount;
-    public int TargetWidth => 1;
-    public TrainingObjective Objective => label.Objective;
+    public int OutputCount => label?.OutputCount ?? FeatureCount;
+    public int TargetWidth => label is null ? 0 : 1;
+    public bool TargetsAreFeatures => label is null;
+    public TrainingObjective Objective => label?.Objective ?? TrainingObjective.MeanSquaredError;
     public bool CanShuffle => data.CanShuffle;
 
     public void Read(int? shuffleSeed, IRowSink sink, CancellationToken cancellation)
     {
-        var columns = new[] { data.Schema[label.Name], feature };
+        var columns = label is null ? new[] { feature } : new[] { data.Schema[label.Name], feature };
         using var cursor = shuffleSeed is int seed ? data.GetRowCursor(columns, new Random(seed)) : data.GetRowCursor(columns);
-        var readLabel = label.CreateReader(cursor, data.Schema);
+        var readLabel = label?.CreateReader(cursor, data.Schema) ?? (() => 0);
         var readFeatures = new FeatureVectorReader(cursor, feature, FeatureCount);
         var readId = cursor.GetIdGetter();
         var features = new float[FeatureCount];
-        var target = new float[1];
+        var target = new float[TargetWidth];
         var distinct = new HashSet<float>();
         DataViewRowId id = default;
         long row = 0, kept = 0, skipped = 0;
@@ -56,20 +58,23 @@ internal sealed class DataViewRowSource : IRowSource
             readId(ref id);
             // In a shuffled read the cursor's position is not the row's place in the view: name the row by its id.
             readFeatures.Read(features, shuffleSeed is null ? row : (long)id.Low);
-            target[0] = value;
-            LabelColumn.AddDistinct(distinct, value);
+            if (label != null)
+            {
+                target[0] = value;
+                LabelColumn.AddDistinct(distinct, value);
+            }
             sink.Accept(features, target, id.Low ^ (id.High * 0x9E3779B97F4A7C15UL));
             kept++;
         }
         if (skipped > 0 && !reportedSkipped)
         {
-            channel.Warning(MessageSensitivity.None, $"StableDeep: skipped {skipped} of {row} rows whose label '{label.Name}' is missing.");
+            channel.Warning(MessageSensitivity.None, $"StableDeep: skipped {skipped} of {row} rows whose label '{label?.Name}' is missing.");
             reportedSkipped = true;
         }
         if (kept == 0)
             throw new ArgumentException(row == 0
                 ? "StableDeep: the training data has no rows."
-                : $"StableDeep: none of the {row} training rows has a label in column '{label.Name}'.", "data");
-        label.CheckDistinct(distinct);
+                : $"StableDeep: none of the {row} training rows has a label in column '{label?.Name}'.", "data");
+        label?.CheckDistinct(distinct);
     }
 }

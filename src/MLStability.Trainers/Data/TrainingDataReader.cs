@@ -14,10 +14,13 @@ internal static class TrainingDataReader
     /// Reads every row with a label into memory. With <paramref name="rowLimit"/>, stops with
     /// <see cref="RowLimitExceededException"/> as soon as more rows than that have been read (Auto data loading).
     /// </summary>
-    public static SupervisedData Read(IDataView data, LabelColumn label, string featureName, int featureCount, IChannel channel,
+    /// <remarks>Without a label column (<paramref name="label"/> null: the autoencoder) the features are the targets.</remarks>
+    public static SupervisedData Read(IDataView data, LabelColumn? label, string featureName, int featureCount, IChannel channel,
         long rowLimit = long.MaxValue)
     {
         var (features, labels) = ReadRows(data, label, featureName, featureCount, channel, rowLimit);
+        if (label is null)
+            return new RegressionData(features, features, featureCount, featureCount, targetsAreFeatures: true);
         var distinct = new HashSet<float>();
         foreach (float value in labels)
             LabelColumn.AddDistinct(distinct, value);
@@ -26,10 +29,6 @@ internal static class TrainingDataReader
             ? new ClassificationData(features, labels.Select(l => (int)l).ToArray(), featureCount, label.OutputCount)
             : new RegressionData(features, labels.ToArray(), featureCount, 1, label.Objective);
     }
-
-    /// <summary>Reads every row's features (checked), for unsupervised training.</summary>
-    public static (float[] Features, int FeatureCount) ReadFeatures(IDataView data, string featureName, int featureCount, IChannel channel) =>
-        (ReadRows(data, null, featureName, featureCount, channel, long.MaxValue).Features, featureCount);
 
     /// <summary>Reads every row's features (checked) and label (none when <paramref name="label"/> is null).</summary>
     private static (float[] Features, List<float> Labels) ReadRows(IDataView data, LabelColumn? label, string featureName,
@@ -104,8 +103,8 @@ internal static class TrainingDataReader
 
         private InvalidOperationException TooLarge(long rows) => new(
             $"StableDeep: {rows:N0} rows of {rowLength:N0} values in '{column}' are more than one in-memory array holds " +
-            $"({Array.MaxLength:N0} values). The StableDeep trainers stream such data with DataLoading = Streaming (or Auto); " +
-            "the featurizer and autoencoder read their data into memory, so train them on a sample of the rows.");
+            $"({Array.MaxLength:N0} values), and DataLoading = InMemory asks for one. Set DataLoading = Streaming (or Auto) to " +
+            "stream the rows instead.");
     }
 }
 

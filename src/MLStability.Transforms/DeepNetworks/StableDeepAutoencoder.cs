@@ -45,8 +45,10 @@ public sealed class StableDeepAutoencoderEstimator : IEstimator<StableDeepAutoen
     public StableDeepAutoencoderTransformer Fit(IDataView input)
     {
         var model = TrainingRun.Fit(environment, options, options.FeatureColumnName, input, "StableDeepAutoencoder",
-            (featureCount, channel) => TrainingDataReader.ReadFeatures(input, options.FeatureColumnName, featureCount, channel),
-            (trainer, data) => trainer.TrainAutoencoder(data.Features, data.FeatureCount, options.EmbeddingSize));
+            (featureCount, channel) => DataLoading.Load(options, input, label: null, options.FeatureColumnName, featureCount, channel),
+            (trainer, rows) => rows.Streamed is IRowSource source
+                ? trainer.TrainAutoencoder(source, options.EmbeddingSize)
+                : trainer.TrainAutoencoder(rows.InMemory!.Features, rows.InMemory.FeatureCount, options.EmbeddingSize));
         return new StableDeepAutoencoderTransformer(model, options);
     }
 }

@@ -10,6 +10,7 @@ public sealed class BatchStreamTests
         public int FeatureCount => 1;
         public int OutputCount => 1;
         public int TargetWidth => 1;
+        public bool TargetsAreFeatures => false;
         public TrainingObjective Objective => TrainingObjective.MeanSquaredError;
         public bool CanShuffle => canShuffle;
         public int Reads { get; private set; }

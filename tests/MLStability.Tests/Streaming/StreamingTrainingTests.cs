@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Transforms;
+using MLStability.Transforms;
 
 namespace MLStability.Tests;
 
@@ -47,6 +48,55 @@ public sealed class StreamingTrainingTests
         Assert.AreEqual(inMemory, streamed, 0.02);
         Assert.IsTrue(lines.Any(l => l.Contains("streamed (statistics from a sample of 2000 rows")),
             "the log says how the rows came: " + string.Join("\n", lines.Where(l => l.Contains("Training "))));
+    }
+
+    [TestMethod]
+    public void EveryNetworkFamilyTaskAndTheAutoencoderTrainStreamed()
+    {
+        var ml = new MLContext(seed: 1);
+        var blobs = TestData.Blobs(ml, rows: 300);
+        foreach (var (family, configure) in new (string, Action<StableDeepOptions>)[]
+                 {
+                     ("ResNet", o => { o.Network = NetworkKind.ResNet; o.InputShape = new[] { 2, 2, 2 }; o.ResNetChannels = new[] { 4, 8 }; }),
+                     ("Recurrent", o => { o.Network = NetworkKind.Recurrent; o.InputShape = new[] { 4, 2 }; o.RecurrentHiddenSize = 8; }),
+                 })
+        {
+            double Accuracy(DataLoadingKind loading)
+            {
+                var options = Options(loading, epochs: 8);
+                options.BatchSize = 32;
+                configure(options);
+                return ml.MulticlassClassification.Evaluate(ml.MulticlassClassification.Trainers.StableDeep(options).Fit(blobs).Transform(blobs)).MicroAccuracy;
+            }
+            double inMemory = Accuracy(DataLoadingKind.InMemory), streamed = Accuracy(DataLoadingKind.Streaming);
+            Assert.AreEqual(inMemory, streamed, 0.06, $"{family}: in memory {inMemory}, streamed {streamed}");
+        }
+
+        var regression = NonlinearData.Regression(ml, 600, seed: 3);
+        double RSquared(DataLoadingKind loading)
+        {
+            var options = Options(loading, epochs: 15);
+            return ml.Regression.Evaluate(ml.Regression.Trainers.StableDeep(options).Fit(regression).Transform(regression)).RSquared;
+        }
+        double memoryR2 = RSquared(DataLoadingKind.InMemory), streamedR2 = RSquared(DataLoadingKind.Streaming);
+        Assert.IsTrue(memoryR2 > 0.3, $"in memory R² {memoryR2}");
+        Assert.AreEqual(memoryR2, streamedR2, 0.05, $"regression R²: in memory {memoryR2}, streamed {streamedR2}");
+
+        var binary = NonlinearData.Binary(ml, 600, seed: 3);
+        double Auc(DataLoadingKind loading) => ml.BinaryClassification.Evaluate(
+            ml.BinaryClassification.Trainers.StableDeep(Options(loading, epochs: 15)).Fit(binary).Transform(binary)).AreaUnderRocCurve;
+        double memoryAuc = Auc(DataLoadingKind.InMemory), streamedAuc = Auc(DataLoadingKind.Streaming);
+        Assert.AreEqual(memoryAuc, streamedAuc, 0.03, $"binary AUC: in memory {memoryAuc}, streamed {streamedAuc}");
+
+        var (digits, _) = Digits(ml, 600);
+        float MeanReconstructionError(DataLoadingKind loading)
+        {
+            var options = new StableDeepAutoencoderOptions { Epochs = 6, Seed = 5, Device = "cpu", DataLoading = loading, HiddenLayerSizes = new[] { 64 }, EmbeddingSize = 16 };
+            var autoencoder = ml.Transforms.StableDeepAutoencoder(options).Fit(digits);
+            return autoencoder.Transform(digits).GetColumn<float>("ReconstructionError").Average();
+        }
+        float memoryError = MeanReconstructionError(DataLoadingKind.InMemory), streamedError = MeanReconstructionError(DataLoadingKind.Streaming);
+        Assert.AreEqual(memoryError, streamedError, 0.15 * memoryError, $"autoencoder reconstruction error: in memory {memoryError}, streamed {streamedError}");
     }
 
     [TestMethod]
