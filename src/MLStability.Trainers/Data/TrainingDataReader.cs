@@ -64,49 +64,49 @@ internal static class TrainingDataReader
                 : $"StableDeep: none of the {row} training rows has a label in column '{label?.Name}'.", nameof(data));
         return (features.ToArray(labels.Count), labels);
     }
-
-    /// <summary>
-    /// A row-major float buffer that grows by doubling, sized up front when the row count is known. One .NET array
-    /// holds at most <see cref="Array.MaxLength"/> values: data beyond that is an early, clear error, not a range
-    /// exception deep inside the copy.
-    /// </summary>
-    private sealed class GrowableArray
-    {
-        private readonly int rowLength;
-        private readonly string column;
-        private float[] values;
-        private long used;
-
-        public GrowableArray(int rowLength, long? expectedRows, string column)
-        {
-            this.rowLength = rowLength;
-            this.column = column;
-            if (expectedRows is long rows && rows * rowLength > Array.MaxLength)
-                throw TooLarge(rows);
-            values = new float[rowLength * Math.Clamp(expectedRows ?? 1024, 1, Array.MaxLength / Math.Max(1, rowLength))];
-        }
-
-        public Span<float> AppendRow()
-        {
-            if (used + rowLength > values.Length)
-            {
-                if (used + rowLength > Array.MaxLength)
-                    throw TooLarge(used / rowLength + 1);
-                Array.Resize(ref values, (int)Math.Min(Array.MaxLength, Math.Max(values.Length * 2L, used + rowLength)));
-            }
-            var row = values.AsSpan((int)used, rowLength);
-            used += rowLength;
-            return row;
-        }
-
-        public float[] ToArray(int rows) => values.Length == (long)rows * rowLength ? values : values[..(rows * rowLength)];
-
-        private InvalidOperationException TooLarge(long rows) => new(
-            $"StableDeep: {rows:N0} rows of {rowLength:N0} values in '{column}' are more than one in-memory array holds " +
-            $"({Array.MaxLength:N0} values), and DataLoading = InMemory asks for one. Set DataLoading = Streaming (or Auto) to " +
-            "stream the rows instead.");
-    }
 }
 
 /// <summary>Auto data loading read more rows than its memory budget allows: the fit streams instead.</summary>
 internal sealed class RowLimitExceededException(long limit) : Exception($"More than {limit} rows.");
+
+/// <summary>
+/// A row-major float buffer that grows by doubling, sized up front when the row count is known. One .NET array
+/// holds at most <see cref="Array.MaxLength"/> values: data beyond that is an early, clear error, not a range
+/// exception deep inside the copy.
+/// </summary>
+internal sealed class GrowableArray
+{
+    private readonly int rowLength;
+    private readonly string column;
+    private float[] values;
+    private long used;
+
+    public GrowableArray(int rowLength, long? expectedRows, string column)
+    {
+        this.rowLength = rowLength;
+        this.column = column;
+        if (expectedRows is long rows && rows * rowLength > Array.MaxLength)
+            throw TooLarge(rows);
+        values = new float[rowLength * Math.Clamp(expectedRows ?? 1024, 1, Array.MaxLength / Math.Max(1, rowLength))];
+    }
+
+    public Span<float> AppendRow()
+    {
+        if (used + rowLength > values.Length)
+        {
+            if (used + rowLength > Array.MaxLength)
+                throw TooLarge(used / rowLength + 1);
+            Array.Resize(ref values, (int)Math.Min(Array.MaxLength, Math.Max(values.Length * 2L, used + rowLength)));
+        }
+        var row = values.AsSpan((int)used, rowLength);
+        used += rowLength;
+        return row;
+    }
+
+    public float[] ToArray(int rows) => values.Length == (long)rows * rowLength ? values : values[..(rows * rowLength)];
+
+    private InvalidOperationException TooLarge(long rows) => new(
+        $"StableDeep: {rows:N0} rows of {rowLength:N0} values in '{column}' are more than one in-memory array holds " +
+        $"({Array.MaxLength:N0} values), and DataLoading = InMemory asks for one. Set DataLoading = Streaming (or Auto) to " +
+        "stream the rows instead.");
+}

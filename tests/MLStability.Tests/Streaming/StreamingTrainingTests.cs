@@ -100,6 +100,28 @@ public sealed class StreamingTrainingTests
     }
 
     [TestMethod]
+    public void RollbackAndTheLearningRateFinderWorkOnStreamedRows()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = StreamedRows.Blobs(ml, 900);
+        var exploding = Options(DataLoadingKind.Streaming, epochs: 3);
+        exploding.HiddenLayers = 8;
+        exploding.Activation = ActivationKind.ReLU;
+        exploding.Initialization = InitializationKind.StandardNormal;
+        exploding.Normalization = NormalizationKind.None;
+        exploding.ResidualConnections = false;
+        exploding.GradientClipping = GradientClippingKind.None;
+        exploding.Optimizer = OptimizerKind.Sgd;
+        exploding.LearningRate = 0.1f;
+        var model = ml.MulticlassClassification.Trainers.StableDeep(exploding).Fit(data);
+        Assert.IsTrue(model.TrainingReport.Events.Any(e => e.Action == InstabilityPolicy.Rollback), model.TrainingReport.ToString());
+        Assert.IsTrue(TestData.Scores(model.Transform(data)).SelectMany(s => s).All(float.IsFinite), "rolled back to a finite model");
+
+        var test = ml.MulticlassClassification.Trainers.StableDeep(Options(DataLoadingKind.Streaming)).FindLearningRate(data);
+        Assert.IsNotNull(test.SuggestedLearningRate, test.ToString());
+    }
+
+    [TestMethod]
     public void StreamingWithASeedIsBitIdenticalAndTheSeedMatters()
     {
         var ml = new MLContext(seed: 1);

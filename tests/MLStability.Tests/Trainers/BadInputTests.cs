@@ -152,4 +152,15 @@ public sealed class BadInputTests
     {
         [VectorType(5)] public float[] Features { get; set; } = Array.Empty<float>();
     }
+
+    [TestMethod]
+    public void MoreValuesThanOneArrayHoldsIsAnEarlyClearError()
+    {
+        // 10 million digits would need 7.8 billion floats in one array: refused before a single row is read.
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => new MLStability.Trainers.GrowableArray(784, 10_000_000, "Features"));
+        StringAssert.Contains(error.Message, "10,000,000 rows of 784 values in 'Features' are more than one in-memory array holds");
+        StringAssert.Contains(error.Message, "Set DataLoading = Streaming");
+        var fits = new MLStability.Trainers.GrowableArray(784, 1000, "Features");
+        Assert.AreEqual(784, fits.AppendRow().Length);
+    }
 }
