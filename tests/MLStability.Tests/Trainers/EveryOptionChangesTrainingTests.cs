@@ -56,6 +56,7 @@ public sealed class EveryOptionChangesTrainingTests
         yield return Change("Seed", o => o.Seed = 4);
         yield return Change("FeatureScaling", o => o.FeatureScaling = FeatureScalingKind.None);
         yield return Change("Precision", o => o.Precision = PrecisionKind.BFloat16);
+        yield return Change("DataLoading", o => o.DataLoading = DataLoadingKind.Streaming); // another shuffle order: the seed and epoch's, not a permutation drawn in memory
         yield return Change("NormalizationGroups", o => o.NormalizationGroups = 4, o => o.Normalization = NormalizationKind.GroupNorm);
         // The 8 blob features as 2 x 2 x 2 images, or as 4 steps of 2 features.
         yield return Change("Network", Image);
