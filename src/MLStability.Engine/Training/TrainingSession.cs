@@ -14,7 +14,6 @@ internal sealed class TrainingSession : IDisposable
 {
     private readonly DeepNetworkOptions options;
     private readonly DeepNetwork network;
-    private readonly torch.Device device;
     private readonly IFitBatches batches;
     private readonly ParameterOptimizer optimizer;
     private readonly InstabilityGuard guard;
@@ -38,7 +37,6 @@ internal sealed class TrainingSession : IDisposable
     public TrainingSession(DeepNetworkOptions options, PreparedFit fit, int seed, Action<string>? log, IReadOnlyList<ITrainingObserver> observers)
     {
         network = fit.Network;
-        device = fit.Device;
         precision = fit.Precision;
         this.options = options;
         this.log = log;

@@ -122,6 +122,20 @@ public sealed class StreamingTrainingTests
     }
 
     [TestMethod]
+    public void ATextFileStreamsThroughTheShuffleBufferAsWellAsInMemory()
+    {
+        // A real table read by ML.NET's TextLoader: no row count, no shuffling, rows re-read from disk every epoch.
+        var ml = new MLContext(seed: 1);
+        var wine = ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Table(ml, "wine.csv")).Transform(TestData.Table(ml, "wine.csv"));
+        Assert.IsFalse(wine.CanShuffle);
+        double Accuracy(DataLoadingKind loading) => ml.MulticlassClassification.Evaluate(
+            ml.MulticlassClassification.Trainers.StableDeep(new StableDeepOptions { Seed = 5, Device = "cpu", DataLoading = loading }).Fit(wine).Transform(wine)).MicroAccuracy;
+        double inMemory = Accuracy(DataLoadingKind.InMemory), streamed = Accuracy(DataLoadingKind.Streaming);
+        Assert.IsTrue(inMemory > 0.95, $"in memory {inMemory}");
+        Assert.AreEqual(inMemory, streamed, 0.03, $"wine: in memory {inMemory}, streamed {streamed}");
+    }
+
+    [TestMethod]
     public void StreamingWithASeedIsBitIdenticalAndTheSeedMatters()
     {
         var ml = new MLContext(seed: 1);
