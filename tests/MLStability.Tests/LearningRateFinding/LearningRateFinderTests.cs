@@ -83,13 +83,7 @@ public sealed class LearningRateFinderTests
     {
         var ml = new MLContext(seed: 1);
         var exploding = DigitOptions();
-        exploding.HiddenLayers = 20;
-        exploding.Activation = ActivationKind.ReLU;
-        exploding.Initialization = InitializationKind.StandardNormal;
-        exploding.Normalization = NormalizationKind.None;
-        exploding.ResidualConnections = false;
-        exploding.GradientClipping = GradientClippingKind.None;
-        exploding.Optimizer = OptimizerKind.Sgd;
+        ExplodingRecipe.Apply(exploding, layers: 20);
         var test = ml.MulticlassClassification.Trainers.StableDeep(exploding).FindLearningRate(Digits(ml, TestData.MnistTrain(ml, 500)));
         Assert.IsTrue(test.Diverged);
         Assert.IsNull(test.SuggestedLearningRate, test.ToString());

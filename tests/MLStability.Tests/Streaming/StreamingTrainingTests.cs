@@ -105,13 +105,7 @@ public sealed class StreamingTrainingTests
         var ml = new MLContext(seed: 1);
         var data = StreamedRows.Blobs(ml, 900);
         var exploding = Options(DataLoadingKind.Streaming, epochs: 3);
-        exploding.HiddenLayers = 8;
-        exploding.Activation = ActivationKind.ReLU;
-        exploding.Initialization = InitializationKind.StandardNormal;
-        exploding.Normalization = NormalizationKind.None;
-        exploding.ResidualConnections = false;
-        exploding.GradientClipping = GradientClippingKind.None;
-        exploding.Optimizer = OptimizerKind.Sgd;
+        ExplodingRecipe.Apply(exploding, layers: 8);
         exploding.LearningRate = 0.1f;
         var model = ml.MulticlassClassification.Trainers.StableDeep(exploding).Fit(data);
         Assert.IsTrue(model.TrainingReport.Events.Any(e => e.Action == InstabilityPolicy.Rollback), model.TrainingReport.ToString());
