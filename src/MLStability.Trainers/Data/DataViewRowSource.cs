@@ -5,9 +5,10 @@ using Microsoft.ML.Runtime;
 namespace MLStability.Trainers;
 
 /// <summary>
-/// An IDataView as the engine's <see cref="IRowSource"/>: every read opens a cursor (ML.NET's shuffled cursor when the
-/// view can shuffle and a shuffled read is asked for), checks each row with the same readers and messages as the
-/// in-memory path, and identifies rows by ML.NET's row ids, which do not depend on the order a cursor returns them in.
+/// An IDataView as the engine's <see cref="IRowSource"/>, and the one reader of training rows (the in-memory path,
+/// <see cref="TrainingDataReader"/>, is one pass of it): every read opens a cursor (ML.NET's shuffled cursor when the
+/// view can shuffle and a shuffled read is asked for), checks each row's label and features, skips rows without a
+/// label, and identifies rows by ML.NET's row ids, which do not depend on the order a cursor returns them in.
 /// Without a label column (the autoencoder) the features are the targets.
 /// </summary>
 internal sealed class DataViewRowSource : IRowSource

@@ -4,9 +4,9 @@ using Microsoft.ML.Runtime;
 namespace MLStability.Trainers;
 
 /// <summary>
-/// Reads an IDataView into the engine's dense data sets (<see cref="ClassificationData"/>, <see cref="RegressionData"/>),
-/// checking every value on the way:
-/// no native call ever sees a NaN, a wrong-size vector or an out-of-range label.
+/// Reads an IDataView into the engine's dense data sets (<see cref="ClassificationData"/>, <see cref="RegressionData"/>)
+/// in one pass of <see cref="DataViewRowSource"/>, the same reader (and the same checks and messages) that streaming
+/// uses: no native call ever sees a NaN, a wrong-size vector or an out-of-range label.
 /// </summary>
 internal static class TrainingDataReader
 {
@@ -18,51 +18,32 @@ internal static class TrainingDataReader
     public static SupervisedData Read(IDataView data, LabelColumn? label, string featureName, int featureCount, IChannel channel,
         long rowLimit = long.MaxValue)
     {
-        var (features, labels) = ReadRows(data, label, featureName, featureCount, channel, rowLimit);
+        var rows = new RowCollector(new GrowableArray(featureCount, data.GetRowCount(), featureName), rowLimit);
+        new DataViewRowSource(data, label, featureName, featureCount, channel).Read(null, rows, CancellationToken.None);
+        float[] features = rows.Features.ToArray(rows.Count);
         if (label is null)
             return new RegressionData(features, features, featureCount, featureCount, targetsAreFeatures: true);
-        var distinct = new HashSet<float>();
-        foreach (float value in labels)
-            LabelColumn.AddDistinct(distinct, value);
-        label.CheckDistinct(distinct);
         return label.Objective == TrainingObjective.CrossEntropy
-            ? new ClassificationData(features, labels.Select(l => (int)l).ToArray(), featureCount, label.OutputCount)
-            : new RegressionData(features, labels.ToArray(), featureCount, 1, label.Objective);
+            ? new ClassificationData(features, rows.Targets.Select(t => (int)t).ToArray(), featureCount, label.OutputCount)
+            : new RegressionData(features, rows.Targets.ToArray(), featureCount, 1, label.Objective);
     }
 
-    /// <summary>Reads every row's features (checked) and label (none when <paramref name="label"/> is null).</summary>
-    private static (float[] Features, List<float> Labels) ReadRows(IDataView data, LabelColumn? label, string featureName,
-        int featureCount, IChannel channel, long rowLimit)
+    /// <summary>Appends the rows a source hands over; at most <paramref name="limit"/> of them.</summary>
+    private sealed class RowCollector(GrowableArray features, long limit) : IRowSink
     {
-        var feature = data.Schema[featureName];
-        var columns = label is null ? new[] { feature } : new[] { data.Schema[label.Name], feature };
-        var features = new GrowableArray(featureCount, data.GetRowCount(), featureName);
-        var labels = new List<float>();
-        long row = 0, missingLabels = 0;
-        using (var cursor = data.GetRowCursor(columns))
+        public GrowableArray Features => features;
+        public List<float> Targets { get; } = new();
+        public int Count { get; private set; }
+
+        public void Accept(ReadOnlySpan<float> rowFeatures, ReadOnlySpan<float> rowTargets, ulong rowKey)
         {
-            var readLabel = label?.CreateReader(cursor, data.Schema) ?? (() => 0);
-            var readFeatures = new FeatureVectorReader(cursor, feature, featureCount);
-            for (; RowCursors.MoveNext(cursor, row); row++)
-            {
-                if (readLabel() is not float value)
-                {
-                    missingLabels++;
-                    continue;
-                }
-                if (labels.Count == rowLimit)
-                    throw new RowLimitExceededException(rowLimit);
-                readFeatures.Read(features.AppendRow(), row);
-                labels.Add(value);
-            }
+            if (Count == limit)
+                throw new RowLimitExceededException(limit);
+            rowFeatures.CopyTo(features.AppendRow());
+            if (rowTargets.Length > 0)
+                Targets.Add(rowTargets[0]);
+            Count++;
         }
-        if (missingLabels > 0)
-            channel.Warning(MessageSensitivity.None, $"StableDeep: skipped {missingLabels} of {row} rows whose label '{label?.Name}' is missing.");
-        if (labels.Count == 0)
-            throw new ArgumentException(row == 0
-                ? "StableDeep: the training data has no rows."
-                : $"StableDeep: none of the {row} training rows has a label in column '{label?.Name}'.", nameof(data));
-        return (features.ToArray(labels.Count), labels);
     }
 }
 
