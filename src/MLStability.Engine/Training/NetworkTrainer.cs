@@ -97,20 +97,18 @@ internal sealed class NetworkTrainer
     public LearningRateRangeTest FindLearningRate(SupervisedData data, LearningRateFinderOptions settings) =>
         FindLearningRate(InMemory(data), settings);
 
-    /// <summary>
-    /// The range test on streamed data: on the uniform sample of up to <see cref="StreamingSummary.SampleRows"/>
-    /// training rows that the summary pass draws (the test takes a few hundred steps: a sample serves it).
-    /// </summary>
+    /// <summary>The range test on streamed data, reading the batches as training would.</summary>
     public LearningRateRangeTest FindLearningRate(IRowSource source, LearningRateFinderOptions settings) =>
-        FindLearningRate(new InMemoryInput(StreamingSummary.Collect(source, seed, options.ValidationFraction).Sample, this, holdOut: false), settings);
+        FindLearningRate(new StreamedInput(source, StreamingSummary.Collect(source, seed, options.ValidationFraction), this), settings);
 
     private LearningRateRangeTest FindLearningRate(FitInput input, LearningRateFinderOptions settings)
     {
         settings.Validate();
         return WithPreparedNetwork(input, null, fit =>
         {
-            using var tensors = DeviceTensors.Create(fit.StatisticsRows, fit.Device, fit.Scaling);
-            var test = LearningRateFinder.Run(options, settings, fit.Network, fit.Device, tensors, fit.Objective, seed);
+            int batchSize = (int)Math.Min(options.BatchSize, fit.TrainingRows);
+            using var batches = fit.CreateBatches(batchSize);
+            var test = LearningRateFinder.Run(options, settings, fit.Network, batches, batchSize, fit.Objective);
             fit.Network.Dispose();
             log?.Invoke(test.ToString());
             return test;
@@ -287,8 +285,7 @@ internal sealed class NetworkTrainer
     /// <summary>Rows in memory, split into training and validation rows by the fit's seed.</summary>
     /// <param name="data">All rows.</param>
     /// <param name="trainer">The trainer whose seed and options split them.</param>
-    /// <param name="holdOut">False for rows that are already the training rows (a streamed sample).</param>
-    private sealed class InMemoryInput(SupervisedData data, NetworkTrainer trainer, bool holdOut = true) : FitInput
+    private sealed class InMemoryInput(SupervisedData data, NetworkTrainer trainer) : FitInput
     {
         private SupervisedData? train, validation;
 
@@ -299,7 +296,7 @@ internal sealed class NetworkTrainer
         public override long ValidationRows => validation?.Rows ?? 0;
         public override SupervisedData StatisticsRows => train!;
 
-        public override void Split() => (train, validation) = holdOut ? trainer.Split(data) : (data, null);
+        public override void Split() => (train, validation) = trainer.Split(data);
 
         public override IFitBatches CreateBatches(DataScaling scaling, torch.Device device, int batchSize) =>
             new InMemoryBatches(train!, validation, scaling, device, batchSize, trainer.seed);
