@@ -14,28 +14,30 @@ internal static class PrecisionBenchmark
 {
     public static int Run(string[] args)
     {
-        int epochs = 3, rows = 4000, rounds = 2, depth = 4, width = 256;
+        var length = new RunLength(epochs: 3, rows: 4000, rounds: 2);
+        int depth = 4, width = 256;
         string device = "cpu";
         for (int i = 0; i < args.Length; i++)
         {
+            if (length.TryRead(args, ref i))
+                continue;
             switch (args[i])
             {
-                case "--epochs": epochs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--rows": rows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--depth": depth = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--width": width = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--device": device = args[++i]; break;
-                default: Console.Error.WriteLine("Usage: precision [--epochs N] [--rows N] [--rounds N] [--depth N] [--width N] [--device NAME]"); return 2;
+                default: Console.Error.WriteLine($"Usage: precision {RunLength.Usage} [--depth N] [--width N] [--device NAME]"); return 2;
             }
         }
+        int epochs = length.Epochs, rows = length.Rows, rounds = length.Rounds;
         NativeAllocator.ConfigureForTraining();
         var ml = new MLContext(seed: 1);
-        string directory = Path.Combine(AppContext.BaseDirectory, "data", "mnist-10k");
+        string directory = length.DataDirectory ?? Path.Combine(AppContext.BaseDirectory, "data", "mnist-10k");
         var toKey = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
         var train = MnistDataset.Load(ml, directory, MnistSplit.Train, rows);
-        var keyed = toKey.Fit(train).Transform(train);
-        var test = toKey.Fit(train).Transform(MnistDataset.Load(ml, directory, MnistSplit.Test));
+        var keys = toKey.Fit(train);
+        var keyed = keys.Transform(train);
+        var test = keys.Transform(MnistDataset.Load(ml, directory, MnistSplit.Test));
         Console.WriteLine($"{depth} hidden layers of {width}, {rows} digits, {epochs} epochs, {rounds} rounds, device {device}; " +
                           $"CPU {KernelSelfCheck.Processor}, bfloat16 instructions: {BFloat16Support.CpuBFloat16Instructions ?? "none"}");
 

@@ -5,7 +5,7 @@
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- diagnostics [--epochs N] [--rows N] [--rounds N] [--depth N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- tabular [--folds N] [--only NAME]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- streaming [--rows N] [--features N] [--fitting-rows N] [--rounds N] [--epochs N] [--skip-large]
-//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- precision [--epochs N] [--rows N] [--rounds N] [--depth N] [--width N] [--device NAME]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- precision [--epochs N] [--rows N] [--rounds N] [--data DIR] [--depth N] [--width N] [--device NAME]
 using MLStability.Benchmarks;
 
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
