@@ -5,25 +5,15 @@ namespace MLStability;
 /// for the checkpoint fingerprint, and a uniform sample of the training rows (reservoir sampling, seeded) from which
 /// the scaling, LSUV and the bfloat16 check are fitted, as the in-memory path fits them from all training rows.
 /// </summary>
-internal sealed class StreamingSummary
+/// <param name="TrainingRows">Rows on the training side of the split.</param>
+/// <param name="ValidationRows">Rows held out.</param>
+/// <param name="FeatureSum">The sum of every feature value (checkpoint fingerprint).</param>
+/// <param name="TargetSum">The sum of every target value (checkpoint fingerprint).</param>
+/// <param name="Sample">Up to <see cref="SampleRows"/> training rows, drawn uniformly.</param>
+internal sealed record StreamingSummary(long TrainingRows, long ValidationRows, double FeatureSum, double TargetSum, SupervisedData Sample)
 {
     /// <summary>Training rows kept in the sample: enough for medians, quartiles and means to two or three digits.</summary>
     public const int SampleRows = 20_000;
-
-    private StreamingSummary(long trainingRows, long validationRows, double featureSum, double targetSum, SupervisedData sample)
-    {
-        TrainingRows = trainingRows;
-        ValidationRows = validationRows;
-        FeatureSum = featureSum;
-        TargetSum = targetSum;
-        Sample = sample;
-    }
-
-    public long TrainingRows { get; }
-    public long ValidationRows { get; }
-    public double FeatureSum { get; }
-    public double TargetSum { get; }
-    public SupervisedData Sample { get; }
 
     /// <summary>Reads <paramref name="source"/> once, in its own order.</summary>
     public static StreamingSummary Collect(IRowSource source, int seed, float validationFraction)
