@@ -54,9 +54,7 @@ internal sealed class NetworkTrainer
     /// </summary>
     public TrainedNetwork Train(IRowSource source)
     {
-        var summary = StreamingSummary.Collect(source, seed, options.ValidationFraction);
-        var input = new StreamedInput(source, summary, this);
-        var (network, device, report, scaling) = Fit(input, null);
+        var (network, device, report, scaling) = Fit(Streamed(source), null);
         return source.Objective == TrainingObjective.CrossEntropy
             ? new TrainedClassifier(network, device, source.FeatureCount, source.OutputCount, report, scaling)
             : new TrainedNetwork(network, device, source.FeatureCount, source.OutputCount, report, scaling);
@@ -77,8 +75,7 @@ internal sealed class NetworkTrainer
     {
         if (!source.TargetsAreFeatures)
             throw new ArgumentException("An autoencoder's rows are their own targets.", nameof(source));
-        var summary = StreamingSummary.Collect(source, seed, options.ValidationFraction);
-        return TrainAutoencoder(new StreamedInput(source, summary, this), source.FeatureCount, embeddingSize);
+        return TrainAutoencoder(Streamed(source), source.FeatureCount, embeddingSize);
     }
 
     private TrainedAutoencoder TrainAutoencoder(FitInput input, int featureCount, int embeddingSize)
@@ -99,7 +96,7 @@ internal sealed class NetworkTrainer
 
     /// <summary>The range test on streamed data, reading the batches as training would.</summary>
     public LearningRateRangeTest FindLearningRate(IRowSource source, LearningRateFinderOptions settings) =>
-        FindLearningRate(new StreamedInput(source, StreamingSummary.Collect(source, seed, options.ValidationFraction), this), settings);
+        FindLearningRate(Streamed(source), settings);
 
     private LearningRateRangeTest FindLearningRate(FitInput input, LearningRateFinderOptions settings)
     {
@@ -183,6 +180,10 @@ internal sealed class NetworkTrainer
             throw new ArgumentException("The training data has no rows.", nameof(data));
         return new InMemoryInput(data, this);
     }
+
+    /// <summary>A streamed source, after the summary pass that counts, checks and samples its rows.</summary>
+    private FitInput Streamed(IRowSource source) =>
+        new StreamedInput(source, StreamingSummary.Collect(source, seed, options.ValidationFraction), this);
 
     private (SupervisedData Train, SupervisedData? Validation) Split(SupervisedData data)
     {
