@@ -45,7 +45,7 @@ string network = options.Network switch
 {
     NetworkKind.ResNet => $"ResNet [{string.Join(", ", options.ResNetChannels)}] x {options.ResNetBlocksPerStage} blocks",
     NetworkKind.Recurrent => $"{options.RecurrentCell} x {options.RecurrentLayers} of {options.RecurrentHiddenSize} units over 28 rows",
-    _ => $"{options.HiddenLayers} hidden layers x {options.HiddenSize?.ToString() ?? "automatic (256 for these 8,000 rows)"}",
+    _ => $"{options.HiddenLayers ?? DeepNetworkOptions.AutomaticHiddenLayers} hidden layers x {options.HiddenSize?.ToString() ?? "automatic (256 for these 8,000 rows)"}",
 };
 Console.WriteLine($"Network: {network}, {options.Activation}, " +
                   $"residual={options.ResidualConnections}, normalization={options.EffectiveNormalization}, init={options.Initialization}, " +

@@ -27,14 +27,14 @@ public static class StableDeepCatalog
     /// <param name="catalog">The multiclass classification trainers catalog.</param>
     /// <param name="labelColumnName">The label column, a key type.</param>
     /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
-    /// <param name="hiddenLayers">Number of hidden layers.</param>
+    /// <param name="hiddenLayers">Number of hidden layers; null: automatic (4, or a linear model where cross-validation on a small table favours it).</param>
     /// <param name="hiddenSize">Width of every hidden layer; null: automatic, from the training rows (32 to 256).</param>
     /// <param name="epochs">Passes over the training data; null: automatic (10, or more for at least 500 steps).</param>
     public static StableDeepTrainer StableDeep(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label",
         string featureColumnName = "Features",
-        int hiddenLayers = 4,
+        int? hiddenLayers = null,
         int? hiddenSize = null,
         int? epochs = null)
     {
@@ -57,11 +57,11 @@ public static class StableDeepCatalog
     /// <param name="catalog">The regression trainers catalog.</param>
     /// <param name="labelColumnName">The label column, Single.</param>
     /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
-    /// <param name="hiddenLayers">Number of hidden layers.</param>
+    /// <param name="hiddenLayers">Number of hidden layers; null: automatic (4, or a linear model where cross-validation on a small table favours it).</param>
     /// <param name="hiddenSize">Width of every hidden layer; null: automatic, from the training rows (32 to 256).</param>
     /// <param name="epochs">Passes over the training data; null: automatic (10, or more for at least 500 steps).</param>
     public static StableDeepRegressionTrainer StableDeep(this RegressionCatalog.RegressionTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int hiddenLayers = 4, int? hiddenSize = null, int? epochs = null) =>
+        string labelColumnName = "Label", string featureColumnName = "Features", int? hiddenLayers = null, int? hiddenSize = null, int? epochs = null) =>
         catalog.StableDeep(Simple(labelColumnName, featureColumnName, hiddenLayers, hiddenSize, epochs));
 
     /// <summary>
@@ -81,14 +81,14 @@ public static class StableDeepCatalog
     /// <param name="catalog">The binary classification trainers catalog.</param>
     /// <param name="labelColumnName">The label column, Boolean.</param>
     /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
-    /// <param name="hiddenLayers">Number of hidden layers.</param>
+    /// <param name="hiddenLayers">Number of hidden layers; null: automatic (4, or a linear model where cross-validation on a small table favours it).</param>
     /// <param name="hiddenSize">Width of every hidden layer; null: automatic, from the training rows (32 to 256).</param>
     /// <param name="epochs">Passes over the training data; null: automatic (10, or more for at least 500 steps).</param>
     public static StableDeepBinaryTrainer StableDeep(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int hiddenLayers = 4, int? hiddenSize = null, int? epochs = null) =>
+        string labelColumnName = "Label", string featureColumnName = "Features", int? hiddenLayers = null, int? hiddenSize = null, int? epochs = null) =>
         catalog.StableDeep(Simple(labelColumnName, featureColumnName, hiddenLayers, hiddenSize, epochs));
 
-    private static StableDeepOptions Simple(string labelColumnName, string featureColumnName, int hiddenLayers, int? hiddenSize, int? epochs) => new()
+    private static StableDeepOptions Simple(string labelColumnName, string featureColumnName, int? hiddenLayers, int? hiddenSize, int? epochs) => new()
     {
         LabelColumnName = labelColumnName,
         FeatureColumnName = featureColumnName,

@@ -77,6 +77,12 @@ public sealed class TrainingReport
     /// </summary>
     public IReadOnlyList<KernelRoute> KernelRoutes { get; init; } = Array.Empty<KernelRoute>();
 
+    /// <summary>
+    /// How an automatic <see cref="DeepNetworkOptions.HiddenLayers"/> was chosen on this small table (a linear model or
+    /// the MLP, by cross-validated held-out loss), or null when the depth was set or the table is too large to compare.
+    /// </summary>
+    public DepthSelection? DepthSelection { get; init; }
+
     /// <summary>The run's first-hidden-layer to head gradient-norm ratio in the last epoch with statistics.</summary>
     public double FirstToLastGradientRatio =>
         Epochs.LastOrDefault(e => e.Layers.Count >= 2)?.FirstToLastGradientRatio ?? double.NaN;
@@ -87,6 +93,8 @@ public sealed class TrainingReport
         var md = new StringBuilder();
         md.AppendLine($"## Training report: {Verdict}{(Completed ? "" : " (training failed)")}").AppendLine();
         md.AppendLine($"Evidence: {Evidence}").AppendLine();
+        if (DepthSelection != null)
+            md.AppendLine($"Depth: {DepthSelection}.").AppendLine();
         if (Epochs.Count > 0 && WeightsEpoch != Epochs[^1].Progress.Epoch)
             md.AppendLine($"The model holds the weights of epoch {WeightsEpoch} (best validation loss), not of the last epoch.").AppendLine();
         if (Remedies.Count > 0)
@@ -175,6 +183,9 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
     /// <summary>The kernel self-check's verdicts for this network.</summary>
     public IReadOnlyList<KernelRoute> KernelRoutes { get; init; } = Array.Empty<KernelRoute>();
 
+    /// <summary>How an automatic HiddenLayers was chosen, or null.</summary>
+    public DepthSelection? DepthSelection { get; init; }
+
     public void Capture(CheckpointFile checkpoint)
     {
         checkpoint.Set("report.epochs", epochs);
@@ -225,6 +236,7 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
             StepGradientsAtStart = StepGradientsAtStart,
             StepGradientsAtEnd = StepGradientsAtEnd,
             KernelRoutes = KernelRoutes,
+            DepthSelection = DepthSelection,
         };
     }
 }

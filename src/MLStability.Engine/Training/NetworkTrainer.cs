@@ -15,6 +15,7 @@ internal sealed class NetworkTrainer
     private readonly int seed;
     private readonly Action<string>? log;
     private readonly IReadOnlyList<ITrainingObserver> observers;
+    private DepthSelection? depthSelection;
 
     /// <param name="options">Validated before training starts.</param>
     /// <param name="seed">Seeds initialization, shuffling, dropout and the validation split.</param>
@@ -91,8 +92,11 @@ internal sealed class NetworkTrainer
     /// as <see cref="Train(ClassificationData)"/> would build it, on the same training rows (validation rows held out);
     /// the network is discarded afterwards.
     /// </summary>
-    public LearningRateRangeTest FindLearningRate(SupervisedData data, LearningRateFinderOptions settings) =>
-        FindLearningRate(InMemory(data), settings);
+    public LearningRateRangeTest FindLearningRate(SupervisedData data, LearningRateFinderOptions settings)
+    {
+        var trainer = WithDepthFor(data);
+        return trainer.FindLearningRate(trainer.InMemory(data), settings);
+    }
 
     /// <summary>The range test on streamed data, reading the batches as training would.</summary>
     public LearningRateRangeTest FindLearningRate(IRowSource source, LearningRateFinderOptions settings) =>
@@ -112,8 +116,38 @@ internal sealed class NetworkTrainer
         });
     }
 
-    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data) =>
-        Fit(InMemory(data), null);
+    private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data)
+    {
+        var trainer = WithDepthFor(data);
+        return trainer.Fit(trainer.InMemory(data), null);
+    }
+
+    /// <summary>
+    /// This trainer, or when HiddenLayers is automatic and the table small (<see cref="DepthSelector"/>), a trainer
+    /// whose HiddenLayers the cross-validation on the training rows chose.
+    /// </summary>
+    private NetworkTrainer WithDepthFor(SupervisedData data)
+    {
+        if (!DepthSelector.Applies(options, data.Rows))
+            return this;
+        var (train, _) = Split(data);
+        if (!DepthSelector.Applies(options, train.Rows))
+            return this;
+        var (chosen, selection) = DepthSelector.Select(options, train, seed);
+        log?.Invoke($"Depth selection: {selection}.");
+        return new NetworkTrainer(chosen, seed, log, observers) { depthSelection = selection };
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="train"/> and returns the last epoch's loss per row of <paramref name="heldOut"/> (the
+    /// objective's, on scaled targets); the network is discarded. What <see cref="DepthSelector"/> compares.
+    /// </summary>
+    internal double HeldOutLoss(SupervisedData train, SupervisedData heldOut)
+    {
+        var (network, _, report, _) = Fit(new InMemoryInput(train, this, heldOut), null);
+        network.Dispose();
+        return report.Epochs.Count > 0 ? report.Epochs[^1].Progress.ValidationLoss ?? double.NaN : double.NaN;
+    }
 
     private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(FitInput input, Func<DeepNetworkOptions, DeepNetwork>? build) =>
         WithPreparedNetwork(input, build, fit =>
@@ -160,7 +194,7 @@ internal sealed class NetworkTrainer
                 if (options.Precision == PrecisionKind.BFloat16)
                     (precision, kernelRoutes) = PrepareBFloat16(network, Build, train, scaling, device, kernelRoutes);
                 return use(new PreparedFit(network, device, train, input.TrainingRows, input.Objective, scaling, kernelRoutes, precision,
-                    batchSize => input.CreateBatches(scaling, device, batchSize)));
+                    batchSize => input.CreateBatches(scaling, device, batchSize)) { DepthSelection = depthSelection });
             }
             catch
             {
@@ -283,10 +317,11 @@ internal sealed class NetworkTrainer
         public abstract IFitBatches CreateBatches(DataScaling scaling, torch.Device device, int batchSize);
     }
 
-    /// <summary>Rows in memory, split into training and validation rows by the fit's seed.</summary>
-    /// <param name="data">All rows.</param>
+    /// <summary>Rows in memory, split into training and validation rows by the fit's seed, or with given held-out rows.</summary>
+    /// <param name="data">All rows, or the training rows when <paramref name="heldOut"/> is given.</param>
     /// <param name="trainer">The trainer whose seed and options split them.</param>
-    private sealed class InMemoryInput(SupervisedData data, NetworkTrainer trainer) : FitInput
+    /// <param name="heldOut">Rows to validate on instead of a split of <paramref name="data"/>.</param>
+    private sealed class InMemoryInput(SupervisedData data, NetworkTrainer trainer, SupervisedData? heldOut = null) : FitInput
     {
         private SupervisedData? train, validation;
 
@@ -297,7 +332,7 @@ internal sealed class NetworkTrainer
         public override long ValidationRows => validation?.Rows ?? 0;
         public override SupervisedData StatisticsRows => train!;
 
-        public override void Split() => (train, validation) = trainer.Split(data);
+        public override void Split() => (train, validation) = heldOut is null ? trainer.Split(data) : (data, heldOut);
 
         public override IFitBatches CreateBatches(DataScaling scaling, torch.Device device, int batchSize) =>
             new InMemoryBatches(train!, validation, scaling, device, batchSize, trainer.seed);
@@ -327,4 +362,8 @@ internal sealed class NetworkTrainer
 /// </summary>
 internal sealed record PreparedFit(DeepNetwork Network, torch.Device Device, SupervisedData StatisticsRows, long TrainingRows,
     TrainingObjective Objective, DataScaling Scaling, IReadOnlyList<KernelRoute> KernelRoutes, BFloat16Compute? Precision,
-    Func<int, IFitBatches> CreateBatches);
+    Func<int, IFitBatches> CreateBatches)
+{
+    /// <summary>How an automatic HiddenLayers was chosen for this fit, or null.</summary>
+    public DepthSelection? DepthSelection { get; init; }
+}

@@ -49,7 +49,7 @@ internal sealed class TrainingSession : IDisposable
         monitor = new GradientMonitor(options.DiagnosticsInterval);
         stepObservers = observers.Prepend(monitor).ToArray();
         earlyStopping = new EarlyStopping(options.EarlyStoppingPatience);
-        report = new TrainingReportBuilder(options) { KernelRoutes = fit.KernelRoutes };
+        report = new TrainingReportBuilder(options) { KernelRoutes = fit.KernelRoutes, DepthSelection = fit.DepthSelection };
         stepsPerEpoch = StepsPerEpoch(batches.TrainingRows, batchSize, options.EffectiveNormalization);
         epochs = options.ResolveEpochs(stepsPerEpoch);
         schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * epochs);
