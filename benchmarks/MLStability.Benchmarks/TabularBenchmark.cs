@@ -49,12 +49,14 @@ internal static class TabularBenchmark
                 long rows = data.GetRowCount() ?? data.GetColumn<VBuffer<float>>("Features").LongCount();
                 int features = ((VectorDataViewType)data.Schema["Features"].Type).Size;
                 var clock = Stopwatch.StartNew();
-                var scores = Trainers(ml, set.Task, Options(settings)).Where(t => !deepOnly || t.Name == "StableDeep")
+                var results = Trainers(ml, set.Task, Options(settings)).Where(t => !deepOnly || t.Name == "StableDeep")
                     .ToDictionary(t => t.Name, t => CrossValidate(ml, set, data, t.Estimator, normalize, folds));
+                var scores = results.ToDictionary(r => r.Key, r => r.Value.Metric);
                 double deep = scores["StableDeep"];
+                string depthNote = results["StableDeep"].DepthNote;
                 if (deepOnly)
                 {
-                    Console.WriteLine($"| {set.Name} | {(normalize ? "yes" : "no")} | StableDeep {F(deep)} | <!-- {clock.Elapsed.TotalSeconds:F0} s -->");
+                    Console.WriteLine($"| {set.Name} | {(normalize ? "yes" : "no")} | StableDeep {F(deep)} | <!-- {clock.Elapsed.TotalSeconds:F0} s, {depthNote} -->");
                     continue;
                 }
                 var (bestName, best) = scores.Where(s => s.Key != "StableDeep").MaxBy(s => s.Value);
@@ -63,7 +65,7 @@ internal static class TabularBenchmark
                     failures++;
                 Console.WriteLine($"| {set.Name} | {set.Task} ({set.Metric}) | {rows} x {features} | {(normalize ? "yes" : "no")} | **{F(deep)}** | " +
                                   $"{F(scores["SDCA"])} | {F(scores["FastTree"])} | {F(scores["LightGBM"])} | {bestName} {F(best)} | {gap:+0.0000;-0.0000} |" +
-                                  $" <!-- {clock.Elapsed.TotalSeconds:F0} s -->");
+                                  $" <!-- {clock.Elapsed.TotalSeconds:F0} s, {depthNote} -->");
             }
         }
         Console.WriteLine();
@@ -128,7 +130,8 @@ internal static class TabularBenchmark
         }
     }
 
-    private static double CrossValidate(MLContext ml, TabularDataSet set, IDataView data, IEstimator<ITransformer> trainer, bool normalize, int folds)
+    /// <summary>The metric averaged over the folds, and for StableDeep what its automatic depth chose in them.</summary>
+    private static (double Metric, string DepthNote) CrossValidate(MLContext ml, TabularDataSet set, IDataView data, IEstimator<ITransformer> trainer, bool normalize, int folds)
     {
         IEstimator<ITransformer> pipeline = set.Task == TabularTask.Multiclass
             ? ml.Transforms.Conversion.MapValueToKey("Label")
@@ -136,13 +139,19 @@ internal static class TabularBenchmark
         if (normalize)
             pipeline = pipeline.Append(ml.Transforms.NormalizeMeanVariance("Features"));
         pipeline = pipeline.Append(trainer);
-        return set.Task switch
+        var (metric, models) = set.Task switch
         {
-            TabularTask.Multiclass => ml.MulticlassClassification.CrossValidate(data, pipeline, folds).Average(f => f.Metrics.MicroAccuracy),
-            TabularTask.Binary => ml.BinaryClassification.CrossValidateNonCalibrated(data, pipeline, folds).Average(f => f.Metrics.AreaUnderRocCurve),
-            _ => ml.Regression.CrossValidate(data, pipeline, folds).Average(f => f.Metrics.RSquared),
+            TabularTask.Multiclass => Results(ml.MulticlassClassification.CrossValidate(data, pipeline, folds), f => f.Metrics.MicroAccuracy, f => f.Model),
+            TabularTask.Binary => Results(ml.BinaryClassification.CrossValidateNonCalibrated(data, pipeline, folds), f => f.Metrics.AreaUnderRocCurve, f => f.Model),
+            _ => Results(ml.Regression.CrossValidate(data, pipeline, folds), f => f.Metrics.RSquared, f => f.Model),
         };
+        var depths = models.OfType<TransformerChain<ITransformer>>().Select(m => m.LastTransformer).OfType<StableDeepPredictionTransformer>()
+            .Select(m => m.TrainingReport.DepthSelection).ToList();
+        return (metric, depths.Count == 0 ? "" : $"linear model in {depths.Count(d => d?.ChoseLinearModel == true)} of {depths.Count} folds");
     }
+
+    private static (double Metric, List<ITransformer> Models) Results<T>(IReadOnlyList<T> folds, Func<T, double> metric, Func<T, ITransformer> model) =>
+        (folds.Average(metric), folds.Select(model).ToList());
 
     private static string F(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
 }
