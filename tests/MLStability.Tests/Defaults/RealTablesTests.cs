@@ -8,13 +8,6 @@ namespace MLStability.Tests.Defaults;
 [TestClass]
 public sealed class RealTablesTests
 {
-    private static StableDeepOptions Defaults(Action<StableDeepOptions>? change = null)
-    {
-        var options = new StableDeepOptions { Seed = 1, Device = "cpu" };
-        change?.Invoke(options);
-        return options;
-    }
-
     /// <summary>Wine: 13 features from 0.13 to 1,680 (proline), 178 rows, 3 classes.</summary>
     private static double WineAccuracy(IEstimator<ITransformer> trainer, bool normalize = false)
     {
@@ -31,8 +24,8 @@ public sealed class RealTablesTests
     public void UnscaledFeaturesTrainAsWellAsMLNetsOwnTrainerOnNormalizedOnes()
     {
         var ml = new MLContext(1);
-        double deep = WineAccuracy(ml.MulticlassClassification.Trainers.StableDeep(Defaults()));
-        double unscaled = WineAccuracy(ml.MulticlassClassification.Trainers.StableDeep(Defaults(o => o.FeatureScaling = FeatureScalingKind.None)));
+        double deep = WineAccuracy(ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Defaults()));
+        double unscaled = WineAccuracy(ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Defaults(o => o.FeatureScaling = FeatureScalingKind.None)));
         double sdca = WineAccuracy(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(), normalize: true);
         Console.WriteLine($"wine test accuracy: StableDeep {deep:F4}, without feature scaling {unscaled:F4}, SdcaMaximumEntropy (normalized) {sdca:F4}");
         Assert.IsTrue(deep >= sdca - 0.02, $"StableDeep {deep:F4} vs SDCA {sdca:F4}");
@@ -58,9 +51,9 @@ public sealed class RealTablesTests
     [TestMethod]
     public void TargetsInThousandsOfDollarsOrInDollarsTrainAlikeAndScoreInTheUsersUnits()
     {
-        var thousands = BostonRegression(Defaults(), 1);
-        var dollars = BostonRegression(Defaults(), 1000);
-        var raw = BostonRegression(Defaults(o => o.StandardizeTargets = false), 1000);
+        var thousands = BostonRegression(SmallOptions.Defaults(), 1);
+        var dollars = BostonRegression(SmallOptions.Defaults(), 1000);
+        var raw = BostonRegression(SmallOptions.Defaults(o => o.StandardizeTargets = false), 1000);
         Console.WriteLine($"Boston housing R²: $1000s {thousands.RSquared:F4}, $ {dollars.RSquared:F4}, $ without target standardization {raw.RSquared:F4}");
         Assert.IsTrue(thousands.RSquared > 0.75, $"R² {thousands.RSquared:F4}");
         Assert.AreEqual(thousands.RSquared, dollars.RSquared, 0.03, "the units of the target do not matter");

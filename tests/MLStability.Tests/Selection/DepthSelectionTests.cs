@@ -8,13 +8,6 @@ namespace MLStability.Tests.Selection;
 [TestClass]
 public sealed class DepthSelectionTests
 {
-    private static StableDeepOptions Defaults(Action<StableDeepOptions>? change = null)
-    {
-        var options = new StableDeepOptions { Seed = 1, Device = "cpu" };
-        change?.Invoke(options);
-        return options;
-    }
-
     private static (double RSquared, TrainingReport Report) Regression(string file, IEstimator<ITransformer>? trainer, StableDeepOptions? options)
     {
         var ml = new MLContext(1);
@@ -32,8 +25,8 @@ public sealed class DepthSelectionTests
     public void ANearlyLinearSmallTableGetsTheLinearModelAndTrainsAsWellAsSdca()
     {
         var ml = new MLContext(1);
-        var automatic = Regression("diabetes.csv", null, Defaults());
-        var deep = Regression("diabetes.csv", null, Defaults(o => o.HiddenLayers = DeepNetworkOptions.AutomaticHiddenLayers));
+        var automatic = Regression("diabetes.csv", null, SmallOptions.Defaults());
+        var deep = Regression("diabetes.csv", null, SmallOptions.Defaults(o => o.HiddenLayers = DeepNetworkOptions.AutomaticHiddenLayers));
         var sdca = Regression("diabetes.csv", ml.Transforms.NormalizeMeanVariance("Features").Append(ml.Regression.Trainers.Sdca()), null);
         var selection = automatic.Report.DepthSelection;
         Console.WriteLine($"diabetes test R²: automatic depth {automatic.RSquared:F4} ({selection}), 4 hidden layers {deep.RSquared:F4}, SDCA {sdca.RSquared:F4}");
@@ -48,7 +41,7 @@ public sealed class DepthSelectionTests
     [TestMethod]
     public void ASmallTableThatNeedsDepthKeepsTheNetwork()
     {
-        var automatic = Regression("boston.csv", null, Defaults());
+        var automatic = Regression("boston.csv", null, SmallOptions.Defaults());
         var selection = automatic.Report.DepthSelection;
         Console.WriteLine($"Boston housing test R²: {automatic.RSquared:F4} ({selection})");
         Assert.IsNotNull(selection);
@@ -64,8 +57,8 @@ public sealed class DepthSelectionTests
         var ml = new MLContext(1);
         var data = TestData.Table(ml, "iris.csv");
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label");
-        var first = pipeline.Append(ml.MulticlassClassification.Trainers.StableDeep(Defaults(o => o.ValidationFraction = 0.2f))).Fit(data);
-        var again = pipeline.Append(ml.MulticlassClassification.Trainers.StableDeep(Defaults(o => o.ValidationFraction = 0.2f))).Fit(data);
+        var first = pipeline.Append(ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Defaults(o => o.ValidationFraction = 0.2f))).Fit(data);
+        var again = pipeline.Append(ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Defaults(o => o.ValidationFraction = 0.2f))).Fit(data);
         var selection = first.LastTransformer.TrainingReport.DepthSelection!;
         Console.WriteLine($"iris: {selection}");
         Assert.AreEqual(120, selection.Rows, "the 30 validation rows stay out of the folds");
@@ -85,7 +78,7 @@ public sealed class DepthSelectionTests
         Assert.IsFalse(DepthSelector.Applies(new DeepNetworkOptions { Network = NetworkKind.ResNet, InputShape = new[] { 1, 8, 8 } }, 500));
 
         var ml = new MLContext(1);
-        var model = ml.MulticlassClassification.Trainers.StableDeep(Defaults(o => o.Epochs = 1))
+        var model = ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Defaults(o => o.Epochs = 1))
             .Fit(TestData.Blobs(ml, DepthSelection.MaximumRows + 1));
         Assert.IsNull(model.TrainingReport.DepthSelection);
         Assert.AreEqual(DeepNetworkOptions.AutomaticHiddenLayers + 1, model.TrainingReport.Epochs[^1].Layers.Count);
@@ -103,7 +96,7 @@ public sealed class DepthSelectionTests
         var ml = new MLContext(1);
         var data = TestData.Table(ml, "iris.csv");
         double Accuracy(float? learningRate) => ml.MulticlassClassification.CrossValidate(data, ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.StableDeep(Defaults(o => { o.HiddenLayers = 0; o.LearningRate = learningRate; }))), 5)
+            .Append(ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Defaults(o => { o.HiddenLayers = 0; o.LearningRate = learningRate; }))), 5)
             .Average(f => f.Metrics.MicroAccuracy);
         double own = Accuracy(null), deepRate = Accuracy(1e-3f);
         Console.WriteLine($"iris 5-fold MicroAccuracy of a linear model: its own rate {own:F4}, 1e-3 {deepRate:F4}");
