@@ -6,7 +6,8 @@ namespace MLStability;
 
 /// <summary>
 /// Trains networks: validates the options, resolves the device, seeds every generator, splits off the validation
-/// rows, builds the network that the options name and runs a <see cref="TrainingSession"/> (mini-batches of the data's
+/// rows, on a small in-memory table with an automatic HiddenLayers lets <see cref="DepthSelector"/> choose the depth,
+/// builds the network that the options name and runs a <see cref="TrainingSession"/> (mini-batches of the data's
 /// objective with the clipping, optimizer, schedule, recovery and diagnostics that the options name).
 /// </summary>
 internal sealed class NetworkTrainer

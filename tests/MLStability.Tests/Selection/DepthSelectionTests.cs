@@ -8,26 +8,27 @@ namespace MLStability.Tests.Selection;
 [TestClass]
 public sealed class DepthSelectionTests
 {
-    private static (double RSquared, TrainingReport Report) Regression(string file, IEstimator<ITransformer>? trainer, StableDeepOptions? options)
+    /// <summary>The test R² of <paramref name="trainer"/> on a 75/25 split of a table, and the fitted model.</summary>
+    private static (double RSquared, T Model) Regression<T>(string file, Func<MLContext, IEstimator<T>> trainer) where T : ITransformer
     {
         var ml = new MLContext(1);
         var split = ml.Data.TrainTestSplit(TestData.Table(ml, file), 0.25, seed: 1);
-        if (options != null)
-        {
-            var model = ml.Regression.Trainers.StableDeep(options).Fit(split.TrainSet);
-            return (ml.Regression.Evaluate(model.Transform(split.TestSet)).RSquared, model.TrainingReport);
-        }
-        var other = trainer!.Fit(split.TrainSet);
-        return (ml.Regression.Evaluate(other.Transform(split.TestSet)).RSquared, null!);
+        var model = trainer(ml).Fit(split.TrainSet);
+        return (ml.Regression.Evaluate(model.Transform(split.TestSet)).RSquared, model);
+    }
+
+    private static (double RSquared, TrainingReport Report) StableDeep(string file, StableDeepOptions options)
+    {
+        var (rSquared, model) = Regression(file, ml => ml.Regression.Trainers.StableDeep(options));
+        return (rSquared, model.TrainingReport);
     }
 
     [TestMethod]
     public void ANearlyLinearSmallTableGetsTheLinearModelAndTrainsAsWellAsSdca()
     {
-        var ml = new MLContext(1);
-        var automatic = Regression("diabetes.csv", null, SmallOptions.Defaults());
-        var deep = Regression("diabetes.csv", null, SmallOptions.Defaults(o => o.HiddenLayers = DeepNetworkOptions.AutomaticHiddenLayers));
-        var sdca = Regression("diabetes.csv", ml.Transforms.NormalizeMeanVariance("Features").Append(ml.Regression.Trainers.Sdca()), null);
+        var automatic = StableDeep("diabetes.csv", SmallOptions.Defaults());
+        var deep = StableDeep("diabetes.csv", SmallOptions.Defaults(o => o.HiddenLayers = DeepNetworkOptions.AutomaticHiddenLayers));
+        var sdca = Regression("diabetes.csv", ml => ml.Transforms.NormalizeMeanVariance("Features").Append(ml.Regression.Trainers.Sdca()));
         var selection = automatic.Report.DepthSelection;
         Console.WriteLine($"diabetes test R²: automatic depth {automatic.RSquared:F4} ({selection}), 4 hidden layers {deep.RSquared:F4}, SDCA {sdca.RSquared:F4}");
         Assert.IsNotNull(selection);
@@ -41,7 +42,7 @@ public sealed class DepthSelectionTests
     [TestMethod]
     public void ASmallTableThatNeedsDepthKeepsTheNetwork()
     {
-        var automatic = Regression("boston.csv", null, SmallOptions.Defaults());
+        var automatic = StableDeep("boston.csv", SmallOptions.Defaults());
         var selection = automatic.Report.DepthSelection;
         Console.WriteLine($"Boston housing test R²: {automatic.RSquared:F4} ({selection})");
         Assert.IsNotNull(selection);
