@@ -152,8 +152,8 @@ public class DeepNetworkOptions
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
 
     /// <summary>
-    /// Peak learning rate (reached at the end of warmup). Default null: the network family's own, 1e-3 for Mlp, 0.01
-    /// for ResNet, 0.003 for Recurrent. Valid range (0, 10].
+    /// Peak learning rate (reached at the end of warmup). Default null: the network family's own, 1e-3 for Mlp (0.3 for
+    /// an Mlp without hidden layers, a linear model), 0.01 for ResNet, 0.003 for Recurrent. Valid range (0, 10].
     /// </summary>
     public float? LearningRate { get; set; }
 
