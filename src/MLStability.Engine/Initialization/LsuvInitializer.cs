@@ -35,7 +35,7 @@ internal static class LsuvInitializer
         {
             // The orthonormal start is WeightInitializer's (Initialization = Lsuv): this rescales it.
             var variances = new List<double>();
-            Tensor hidden = batch;
+            Tensor hidden = network.EmbedFeatures(batch);
             foreach (HiddenBlock block in network.Blocks)
             {
                 variances.Add(Rescale(block.Linear.weight!, block.Linear.bias, () => block.LinearOutput(hidden)));

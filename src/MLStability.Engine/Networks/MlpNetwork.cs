@@ -8,7 +8,8 @@ namespace MLStability.Networks;
 /// <summary>
 /// A multilayer perceptron of <see cref="HiddenBlock"/>s followed by a linear head producing logits. With residual
 /// connections and a normalization, the residual stream (a sum that grows with depth) is normalized once more before the
-/// head, so that the logits start at the same scale whatever the depth.
+/// head, so that the logits start at the same scale whatever the depth. With a <see cref="NumericEmbeddingKind"/>, the
+/// features pass through a <see cref="PeriodicEmbedding"/> before the first block.
 /// </summary>
 internal sealed class MlpNetwork : DeepNetwork
 {
@@ -16,11 +17,18 @@ internal sealed class MlpNetwork : DeepNetwork
     private readonly HiddenBlock[] blockArray; // the same blocks, for allocation-free access on every step
     private readonly nn.Module<Tensor, Tensor>? finalNorm;
     private readonly Linear head;
+    private readonly PeriodicEmbedding? embedding;
     private readonly WatchedLayer[] watched;
 
     public MlpNetwork(int inputSize, int outputSize, DeepNetworkOptions options) : base(nameof(MlpNetwork))
     {
         long width = inputSize;
+        if (options.HasPeriodicEmbedding)
+        {
+            embedding = new PeriodicEmbedding("embedding", inputSize, options.PeriodicEmbeddingFrequencies,
+                options.PeriodicEmbeddingWidth, options.PeriodicEmbeddingScale);
+            width = embedding.OutputSize;
+        }
         foreach (int size in options.ResolveHiddenLayerSizes())
         {
             blocks.Add(new HiddenBlock($"block{blocks.Count}", width, size, options));
@@ -31,7 +39,8 @@ internal sealed class MlpNetwork : DeepNetwork
         head = nn.Linear(width, outputSize);
         blockArray = blocks.ToArray();
         RegisterComponents();
-        watched = blockArray.Select((b, i) => new WatchedLayer($"block{i}", b.Linear.weight!, b.Probe))
+        var embeddingLayer = embedding is null ? Array.Empty<WatchedLayer>() : new[] { new WatchedLayer("embedding", embedding.Weight) };
+        watched = embeddingLayer.Concat(blockArray.Select((b, i) => new WatchedLayer($"block{i}", b.Linear.weight!, b.Probe)))
             .Append(new WatchedLayer("head", head.weight!)).ToArray();
         WeightInitializer.Apply(this, options);
     }
@@ -64,11 +73,14 @@ internal sealed class MlpNetwork : DeepNetwork
     /// <inheritdoc/>
     public override string ExportEmbeddingOnnx(OnnxGraphBuilder graph, string input)
     {
-        string hidden = input;
+        string hidden = embedding is null ? input : embedding.ExportOnnx(graph, input);
         foreach (HiddenBlock block in blocks)
             hidden = block.ExportOnnx(graph, hidden);
         return finalNorm is null ? hidden : Normalizations.ExportOnnx(graph, finalNorm, hidden, rank: 2);
     }
+
+    /// <summary>What the first hidden block receives: the features through the numeric embedding, where there is one.</summary>
+    public Tensor EmbedFeatures(Tensor input) => embedding is null ? input : embedding.forward(input);
 
     /// <summary>The last block's output as the head sees it: through the final normalization, where there is one.</summary>
     public Tensor NormalizeBeforeHead(Tensor hidden) => finalNorm is null ? hidden : Normalizations.Forward(finalNorm, hidden);
@@ -76,7 +88,7 @@ internal sealed class MlpNetwork : DeepNetwork
     /// <inheritdoc/>
     public override Tensor Embed(Tensor input)
     {
-        Tensor hidden = input;
+        Tensor hidden = EmbedFeatures(input);
         foreach (HiddenBlock block in blockArray)
             hidden = block.forward(hidden);
         return NormalizeBeforeHead(hidden);

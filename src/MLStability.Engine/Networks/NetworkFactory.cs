@@ -20,6 +20,9 @@ internal static class NetworkFactory
                               $"block(s){(options.ResidualConnections ? "" : " (plain, no shortcuts)")} over images [{string.Join(", ", options.InputShape!)}]",
         NetworkKind.Recurrent => $"a {options.RecurrentLayers}-layer {(options.Bidirectional ? "bidirectional " : "")}{options.RecurrentCell} " +
                                  $"network of {options.RecurrentHiddenSize} units over sequences [{string.Join(", ", options.InputShape!)}]",
-        _ => $"an MLP with hidden layers [{string.Join(", ", options.ResolveHiddenLayerSizes())}]",
+        _ => $"an MLP with hidden layers [{string.Join(", ", options.ResolveHiddenLayerSizes())}]" +
+             (options.HasPeriodicEmbedding
+                 ? $" over a periodic embedding of each feature ({options.PeriodicEmbeddingFrequencies} frequencies at scale {options.PeriodicEmbeddingScale}, {options.PeriodicEmbeddingWidth} numbers)"
+                 : ""),
     };
 }

@@ -94,6 +94,32 @@ public class DeepNetworkOptions
     /// </summary>
     public int[]? HiddenLayerSizes { get; set; }
 
+    /// <summary>
+    /// MLP only: how each (scaled) numeric feature enters the network. <see cref="NumericEmbeddingKind.Periodic"/> maps
+    /// each feature through trainable frequencies and its own small layer first (see the kind), which lets the network
+    /// fit threshold-like effects of single features that a plain MLP smooths over; it multiplies the first layer's
+    /// input width by <see cref="PeriodicEmbeddingWidth"/>. Default null: automatic, Periodic for the MLP that a small
+    /// table's automatic depth compares with a linear model (<see cref="HiddenLayers"/>; a linear model has none) when
+    /// the table has at most <see cref="DepthSelection.MaximumEmbeddedFeatures"/> features, None everywhere else.
+    /// </summary>
+    public NumericEmbeddingKind? NumericEmbedding { get; set; }
+
+    /// <summary>True when the MLP embeds its features periodically (<see cref="NumericEmbedding"/> set to Periodic).</summary>
+    public bool HasPeriodicEmbedding => Network == NetworkKind.Mlp && NumericEmbedding == NumericEmbeddingKind.Periodic;
+
+    /// <summary>
+    /// Standard deviation of the periodic embedding's initial frequencies, in cycles per standard deviation of the
+    /// scaled feature: larger values start from sharper functions of each feature (more capacity to fit thresholds,
+    /// and to overfit). Default 0.05; valid range (0, 100]. Used with <see cref="NumericEmbeddingKind.Periodic"/>.
+    /// </summary>
+    public float PeriodicEmbeddingScale { get; set; } = 0.05f;
+
+    /// <summary>Trainable frequencies per feature in the periodic embedding. Default 16; valid range [1, 1024].</summary>
+    public int PeriodicEmbeddingFrequencies { get; set; } = 16;
+
+    /// <summary>Numbers each feature becomes in the periodic embedding. Default 16; valid range [1, 1024].</summary>
+    public int PeriodicEmbeddingWidth { get; set; } = 16;
+
     /// <summary>Nonlinearity after each hidden layer (MLP) or convolution (ResNet). Default <see cref="ActivationKind.ReLU"/>.</summary>
     public ActivationKind Activation { get; set; } = ActivationKind.ReLU;
 
@@ -182,8 +208,9 @@ public class DeepNetworkOptions
         _ => 1e-3f,
     };
 
-    /// <summary>True for an MLP without hidden layers: a linear (softmax, logistic or least-squares) model.</summary>
-    public bool IsLinearModel => Network == NetworkKind.Mlp && (HiddenLayerSizes?.Length ?? HiddenLayers ?? AutomaticHiddenLayers) == 0;
+    /// <summary>True for an MLP without hidden layers or numeric embedding: a linear (softmax, logistic or least-squares) model.</summary>
+    public bool IsLinearModel => Network == NetworkKind.Mlp && !HasPeriodicEmbedding &&
+                                 (HiddenLayerSizes?.Length ?? HiddenLayers ?? AutomaticHiddenLayers) == 0;
 
     /// <summary>The momentum in force: <see cref="Momentum"/>, or the optimizer's default.</summary>
     public float EffectiveMomentum => Momentum ?? (Optimizer == OptimizerKind.RmsProp ? 0f : 0.9f);
@@ -238,6 +265,7 @@ public class DeepNetworkOptions
 
     /// <summary>Rows per mini-batch. Default 128; valid range [1, 1048576].</summary>
     public int BatchSize { get; set; } = 128;
+
 
     /// <summary>
     /// Fraction of the training rows held out (after a seeded shuffle) to report validation loss and accuracy each
@@ -412,6 +440,11 @@ public class DeepNetworkOptions
             for (int i = 0; i < sizes.Length; i++)
                 OptionChecks.InRange(owner, $"{nameof(HiddenLayerSizes)}[{i}]", sizes[i], 1, 65_536);
         }
+        if (NumericEmbedding is NumericEmbeddingKind embedding)
+            OptionChecks.Defined(owner, nameof(NumericEmbedding), embedding);
+        OptionChecks.InLeftOpenRange(owner, nameof(PeriodicEmbeddingScale), PeriodicEmbeddingScale, 0, 100);
+        OptionChecks.InRange(owner, nameof(PeriodicEmbeddingFrequencies), PeriodicEmbeddingFrequencies, 1, 1024);
+        OptionChecks.InRange(owner, nameof(PeriodicEmbeddingWidth), PeriodicEmbeddingWidth, 1, 1024);
         OptionChecks.Defined(owner, nameof(Activation), Activation);
         OptionChecks.InHalfOpenRange(owner, nameof(LeakyReLUSlope), LeakyReLUSlope, 0, 1);
         if (Normalization is NormalizationKind normalization)
@@ -491,6 +524,10 @@ public class DeepNetworkOptions
             throw new ArgumentException(
                 $"{owner}.{nameof(InputShape)} must be {(expectedRank == 3 ? "[C, H, W] (channels, height, width)" : "[T, F] (steps, features per step)")} " +
                 $"for {nameof(Network)} = {Network}; got {(InputShape is null ? "null" : "[" + string.Join(", ", InputShape) + "]")}.", nameof(InputShape));
+        if (NumericEmbedding == NumericEmbeddingKind.Periodic && Network != NetworkKind.Mlp)
+            throw new ArgumentException(
+                $"{owner}.{nameof(NumericEmbedding)} = {NumericEmbedding} embeds the features of a table for Network = Mlp; " +
+                $"a {Network} network reads {(Network == NetworkKind.ResNet ? "images" : "sequences")}: set {nameof(NumericEmbedding)} = None.", nameof(NumericEmbedding));
         if (ZeroInitLastNormalization && (!ResidualConnections || EffectiveNormalization == NormalizationKind.None))
             throw new ArgumentException(
                 $"{owner}.{nameof(ZeroInitLastNormalization)} starts each residual branch at zero: it needs " +

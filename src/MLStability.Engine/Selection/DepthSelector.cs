@@ -2,7 +2,8 @@ namespace MLStability;
 
 /// <summary>
 /// Chooses an automatic <see cref="DeepNetworkOptions.HiddenLayers"/> on a small in-memory table: a linear model or
-/// the default MLP, whichever has the lower held-out loss in a cross-validation on the training rows
+/// the default MLP (over a periodic embedding of the features unless <see cref="DeepNetworkOptions.NumericEmbedding"/>
+/// says otherwise), whichever has the lower held-out loss in a cross-validation on the training rows
 /// (<see cref="DepthSelection"/>). Deep networks overfit small, nearly linear tables, and no rule on the table's size
 /// tells those apart from small tables that need the depth; held-out loss does.
 /// </summary>
@@ -27,8 +28,8 @@ internal static class DepthSelector
         new Random(seed).Shuffle(order);
         // Both candidates are sized for all the training rows, as the final fit will be, not for a fold's share.
         var sized = options.WithSizesFor(train.Rows);
-        var linear = Candidate(sized, 0);
-        var network = Candidate(sized, DeepNetworkOptions.AutomaticHiddenLayers);
+        var linear = Candidate(sized, 0, train.FeatureCount);
+        var network = Candidate(sized, DeepNetworkOptions.AutomaticHiddenLayers, train.FeatureCount);
         double linearLoss = 0, networkLoss = 0;
         for (int fold = 0; fold < folds; fold++)
         {
@@ -43,14 +44,26 @@ internal static class DepthSelector
         int hiddenLayers = linearLoss < networkLoss ? 0 : DeepNetworkOptions.AutomaticHiddenLayers;
         var chosen = options.Copy<DeepNetworkOptions>();
         chosen.HiddenLayers = hiddenLayers;
-        return (chosen, new DepthSelection(folds, train.Rows, linearLoss, networkLoss, hiddenLayers));
+        chosen.NumericEmbedding = hiddenLayers == 0 ? linear.NumericEmbedding : network.NumericEmbedding;
+        return (chosen, new DepthSelection(folds, train.Rows, linearLoss, networkLoss, hiddenLayers, network.NumericEmbedding!.Value));
     }
 
+    /// <summary>
+    /// The automatic numeric embedding of the MLP candidate: Periodic on a table of at most
+    /// <see cref="DepthSelection.MaximumEmbeddedFeatures"/> features, None on wider inputs (flattened images), where the
+    /// embedded first layer (features x <see cref="DeepNetworkOptions.PeriodicEmbeddingWidth"/> inputs) grows large
+    /// and single-pixel thresholds are not what the network needs.
+    /// </summary>
+    private static NumericEmbeddingKind AutomaticEmbedding(int featureCount) =>
+        featureCount <= DepthSelection.MaximumEmbeddedFeatures ? NumericEmbeddingKind.Periodic : NumericEmbeddingKind.None;
+
     /// <summary>The fit's options with <paramref name="hiddenLayers"/>, and nothing that writes, reports or holds out rows.</summary>
-    private static DeepNetworkOptions Candidate(DeepNetworkOptions sized, int hiddenLayers)
+    private static DeepNetworkOptions Candidate(DeepNetworkOptions sized, int hiddenLayers, int featureCount)
     {
         var candidate = sized.Copy<DeepNetworkOptions>();
         candidate.HiddenLayers = hiddenLayers;
+        // The linear model stays the plain convex one; the MLP gets the tabular embedding unless the user chose.
+        candidate.NumericEmbedding = hiddenLayers == 0 ? NumericEmbeddingKind.None : sized.NumericEmbedding ?? AutomaticEmbedding(featureCount);
         candidate.ValidationFraction = 0;
         candidate.EarlyStoppingPatience = 0;
         candidate.CheckpointDirectory = null;

@@ -40,6 +40,10 @@ public sealed class StableDeepAutoencoderOptions : DeepNetworkOptions
         OptionChecks.InRange(nameof(StableDeepAutoencoderOptions), nameof(EmbeddingSize), EmbeddingSize, 1, 65_536);
         if (Network != NetworkKind.Mlp)
             throw new ArgumentException($"{nameof(StableDeepAutoencoderOptions)}.{nameof(Network)} must be Mlp: the autoencoder is an MLP.", nameof(Network));
+        if (NumericEmbedding == NumericEmbeddingKind.Periodic)
+            throw new ArgumentException(
+                $"{nameof(StableDeepAutoencoderOptions)}.{nameof(NumericEmbedding)} = Periodic is for the supervised trainers' MLP: the autoencoder " +
+                $"reconstructs the features it reads, so its encoder takes them as they are. Leave {nameof(NumericEmbedding)} unset or None.", nameof(NumericEmbedding));
         base.Validate();
     }
 

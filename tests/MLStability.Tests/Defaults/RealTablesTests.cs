@@ -25,7 +25,13 @@ public sealed class RealTablesTests
     {
         var ml = new MLContext(1);
         double deep = WineAccuracy(ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Defaults()));
-        double unscaled = WineAccuracy(ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Defaults(o => o.FeatureScaling = FeatureScalingKind.None)));
+        // The 4-layer MLP without the periodic embedding: the network that raw features starting at 0.13 and 1,680 derail.
+        double unscaled = WineAccuracy(ml.MulticlassClassification.Trainers.StableDeep(SmallOptions.Defaults(o =>
+        {
+            o.FeatureScaling = FeatureScalingKind.None;
+            o.HiddenLayers = DeepNetworkOptions.AutomaticHiddenLayers;
+            o.NumericEmbedding = NumericEmbeddingKind.None;
+        })));
         double sdca = WineAccuracy(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(), normalize: true);
         Console.WriteLine($"wine test accuracy: StableDeep {deep:F4}, without feature scaling {unscaled:F4}, SdcaMaximumEntropy (normalized) {sdca:F4}");
         Assert.IsTrue(deep >= sdca - 0.02, $"StableDeep {deep:F4} vs SDCA {sdca:F4}");

@@ -49,7 +49,9 @@ public sealed class DepthSelectionTests
         Assert.AreEqual(DeepNetworkOptions.AutomaticHiddenLayers, selection.HiddenLayers, selection.ToString());
         Assert.IsTrue(selection.NetworkLoss < selection.LinearModelLoss);
         Assert.IsTrue(automatic.RSquared > 0.75, $"R² {automatic.RSquared:F4}");
-        Assert.AreEqual(DeepNetworkOptions.AutomaticHiddenLayers + 1, automatic.Report.Epochs[^1].Layers.Count, "four blocks and the head are trained");
+        Assert.AreEqual(NumericEmbeddingKind.Periodic, selection.NetworkEmbedding);
+        CollectionAssert.AreEqual(new[] { "embedding", "block0", "block1", "block2", "block3", "head" },
+            automatic.Report.Epochs[^1].Layers.Select(l => l.Layer).ToArray(), "the embedded MLP that won is the one trained");
     }
 
     [TestMethod]

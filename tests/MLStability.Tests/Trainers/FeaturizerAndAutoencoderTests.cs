@@ -93,6 +93,9 @@ public sealed class FeaturizerAndAutoencoderTests
         var network = Assert.Throws<ArgumentException>(() => ml.Transforms.StableDeepAutoencoder(new StableDeepAutoencoderOptions
             { Network = NetworkKind.ResNet, InputShape = new[] { 1, 28, 28 } }));
         StringAssert.Contains(network.Message, "the autoencoder is an MLP");
+        var embedding = Assert.Throws<ArgumentException>(() => ml.Transforms.StableDeepAutoencoder(new StableDeepAutoencoderOptions
+            { NumericEmbedding = NumericEmbeddingKind.Periodic }));
+        Assert.AreEqual("NumericEmbedding", embedding.ParamName);
         var missing = Assert.Throws<ArgumentOutOfRangeException>(() =>
             ml.Transforms.StableDeepAutoencoder(new StableDeepAutoencoderOptions { FeatureColumnName = "Pixels", Epochs = 1 }).Fit(TestData.MnistTrain(ml, 20)));
         StringAssert.Contains(missing.Message, "the feature column 'Pixels' was not found");

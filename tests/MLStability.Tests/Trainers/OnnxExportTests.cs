@@ -49,6 +49,19 @@ public sealed class OnnxExportTests
         AssertOnnxRuntimeMatches(options);
     }
 
+    [TestMethod]
+    [DataRow(0.05f)]
+    [DataRow(2f)] // high frequencies: several periods across the data, where any difference in the angles would show
+    public void PeriodicNumericEmbeddingExportsFaithfully(float scale)
+    {
+        var options = Options(ActivationKind.ReLU, NormalizationKind.LayerNorm, residual: true);
+        options.NumericEmbedding = NumericEmbeddingKind.Periodic;
+        options.PeriodicEmbeddingScale = scale;
+        options.PeriodicEmbeddingFrequencies = 3;
+        options.PeriodicEmbeddingWidth = 5;
+        AssertOnnxRuntimeMatches(options);
+    }
+
     /// <summary>The 8 blob features as 2 x 2 x 2 images or as 4 steps of 2 features: small, but every path of the graph.</summary>
     public static IEnumerable<object[]> ConvolutionalAndRecurrentNetworks()
     {
