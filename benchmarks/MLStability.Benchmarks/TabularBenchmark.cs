@@ -147,7 +147,10 @@ internal static class TabularBenchmark
         };
         var depths = models.OfType<TransformerChain<ITransformer>>().Select(m => m.LastTransformer).OfType<StableDeepPredictionTransformer>()
             .Select(m => m.TrainingReport.DepthSelection).ToList();
-        return (metric, depths.Count == 0 ? "" : $"linear model in {depths.Count(d => d?.ChoseLinearModel == true)} of {depths.Count} folds");
+        if (depths.Count == 0 || depths.Any(d => d is null))
+            return (metric, "");
+        return (metric, $"linear model in {depths.Count(d => d!.ChoseLinearModel)} of {depths.Count} folds, mean held-out loss " +
+                        $"linear {F(depths.Average(d => d!.LinearModelLoss))}, network {F(depths.Average(d => d!.NetworkLoss))}");
     }
 
     private static (double Metric, List<ITransformer> Models) Results<T>(IReadOnlyList<T> folds, Func<T, double> metric, Func<T, ITransformer> model) =>
