@@ -266,10 +266,11 @@ public class DeepNetworkOptions
     /// <summary>Rows per mini-batch. Default 128; valid range [1, 1048576].</summary>
     public int BatchSize { get; set; } = 128;
 
-
     /// <summary>
     /// Fraction of the training rows held out (after a seeded shuffle) to report validation loss and accuracy each
-    /// epoch and to drive early stopping. Default 0 (no hold-out); valid range [0, 1).
+    /// epoch and to drive early stopping. With a hold-out, the model keeps the weights of the epoch with the lowest
+    /// validation loss, with or without <see cref="EarlyStoppingPatience"/> (<see cref="TrainingReport.WeightsEpoch"/>
+    /// says which). Default 0 (no hold-out); valid range [0, 1).
     /// </summary>
     public float ValidationFraction { get; set; }
 
