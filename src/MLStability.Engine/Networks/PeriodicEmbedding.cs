@@ -37,6 +37,7 @@ internal sealed class PeriodicEmbedding : nn.Module<Tensor, Tensor>
     /// <summary>The per-feature linear maps [F, 2K, width]: the weight that diagnostics watch.</summary>
     public Parameter Weight => weight;
 
+    /// <summary>Features [N, F] to their embedding [N, F x width].</summary>
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();

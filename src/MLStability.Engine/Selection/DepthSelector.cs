@@ -41,11 +41,12 @@ internal static class DepthSelector
             networkLoss += share * HeldOutLoss(network, rest, heldOut, seed);
         }
         // A tie (both diverged) keeps the MLP, whose own fit then reports what went wrong.
-        int hiddenLayers = linearLoss < networkLoss ? 0 : DeepNetworkOptions.AutomaticHiddenLayers;
+        var winner = linearLoss < networkLoss ? linear : network;
+        // The user's options (their reporting, hold-out and checkpoints) with the winner's architecture.
         var chosen = options.Copy<DeepNetworkOptions>();
-        chosen.HiddenLayers = hiddenLayers;
-        chosen.NumericEmbedding = hiddenLayers == 0 ? linear.NumericEmbedding : network.NumericEmbedding;
-        return (chosen, new DepthSelection(folds, train.Rows, linearLoss, networkLoss, hiddenLayers, network.NumericEmbedding!.Value));
+        chosen.HiddenLayers = winner.HiddenLayers;
+        chosen.NumericEmbedding = winner.NumericEmbedding;
+        return (chosen, new DepthSelection(folds, train.Rows, linearLoss, networkLoss, winner.HiddenLayers!.Value, network.NumericEmbedding!.Value));
     }
 
     /// <summary>
