@@ -14,9 +14,13 @@ namespace MLStability;
 /// <remarks>
 /// A loss spike is judged against robust statistics, so that the noise of small batches near convergence never counts:
 /// the step's loss must exceed <see cref="DeepNetworkOptions.LossSpikeFactor"/> times the median of the last
-/// <see cref="WindowSize"/> accepted losses and also lie above that median by a tenth of the run's initial loss level (a
-/// loss of 0.04 against a median of 0.003 is no spike when training started at 2.3), and this must hold for
-/// <see cref="SpikeEvidenceSteps"/> steps in a row. The learning-rate cut of a spike rollback is temporary: it is
+/// <see cref="WindowSize"/> accepted losses, lie above that median by a tenth of the run's initial loss level (a
+/// loss of 0.04 against a median of 0.003 is no spike when training started at 2.3) and exceed every loss of that
+/// window, and this must hold for <see cref="SpikeEvidenceSteps"/> steps in a row. Near convergence the batch losses are
+/// heavy-tailed: a batch that holds one of the few rows the model still gets wrong can cost ten times the median, and
+/// such batches recur; the window keeps them (a suspicious loss joins it once its streak ends unconfirmed), so only
+/// losses that beat everything recent, step after step, as in a divergence, count. In a healthy run whose losses
+/// fluctuate around a level, a loss beats the 64 before it about once in 65 steps, and three in a row almost never. The learning-rate cut of a spike rollback is temporary: it is
 /// undone step by step after every 2 x RollbackSnapshotSteps healthy steps. Non-finite values are never noise: their
 /// rollbacks cut the rate and tighten clipping for good.
 /// </remarks>
@@ -42,6 +46,7 @@ internal sealed class InstabilityGuard : IDisposable
     private OptimizerSnapshot? optimizerState;
     private long snapshotStep;
     private readonly Queue<double> recentLosses = new();
+    private readonly List<double> suspiciousLosses = new(); // the current streak's, kept out of the window until it ends
     private double initialLevel = double.NaN;
     private int consecutiveSpikes;
     private bool suspicious;
@@ -77,6 +82,7 @@ internal sealed class InstabilityGuard : IDisposable
         if (consecutiveSpikes < SpikeEvidenceSteps)
             return null;
         consecutiveSpikes = 0;
+        suspiciousLosses.Clear(); // a confirmed spike's losses never become the reference
         return InstabilityKind.LossSpike;
     }
 
@@ -97,7 +103,7 @@ internal sealed class InstabilityGuard : IDisposable
         if (options.LossSpikeFactor <= 0 || acceptedSteps < SpikeWarmupSteps)
             return false;
         double median = RecentMedian;
-        return loss > options.LossSpikeFactor * median && loss - median > SpikeFloorShare * initialLevel;
+        return loss > options.LossSpikeFactor * median && loss - median > SpikeFloorShare * initialLevel && loss > recentLosses.Max();
     }
 
     /// <summary>
@@ -128,11 +134,20 @@ internal sealed class InstabilityGuard : IDisposable
     public bool Accept(long step, double loss)
     {
         // A suspicious step trains, but its loss stays out of the reference until the spike is confirmed or gone.
-        if (!suspicious)
+        if (suspicious)
         {
-            recentLosses.Enqueue(loss);
-            if (recentLosses.Count > WindowSize)
-                recentLosses.Dequeue();
+            suspiciousLosses.Add(loss);
+        }
+        else
+        {
+            // A streak that ended unconfirmed was noise, and noise belongs in the reference.
+            foreach (double unconfirmed in suspiciousLosses.Append(loss))
+            {
+                recentLosses.Enqueue(unconfirmed);
+                if (recentLosses.Count > WindowSize)
+                    recentLosses.Dequeue();
+            }
+            suspiciousLosses.Clear();
         }
         acceptedSteps++;
         if (acceptedSteps == SpikeWarmupSteps)
@@ -188,6 +203,7 @@ internal sealed class InstabilityGuard : IDisposable
         checkpoint.Set("guard.recent", recentLosses.ToArray());
         checkpoint.Set("guard.initial_level", initialLevel);
         checkpoint.Set("guard.consecutive_spikes", consecutiveSpikes);
+        checkpoint.Set("guard.suspicious", suspiciousLosses.ToArray());
         checkpoint.Set("guard.clipping", Clipper?.Kind ?? GradientClippingKind.None);
         checkpoint.Set("guard.threshold", Clipper?.Threshold ?? 0f);
         checkpoint.Set("guard.accepted", acceptedSteps);
@@ -210,6 +226,8 @@ internal sealed class InstabilityGuard : IDisposable
             recentLosses.Enqueue(recent);
         initialLevel = checkpoint.Get<double>("guard.initial_level");
         consecutiveSpikes = checkpoint.Get<int>("guard.consecutive_spikes");
+        suspiciousLosses.Clear();
+        suspiciousLosses.AddRange(checkpoint.Get<double[]>("guard.suspicious"));
         Clipper = GradientClipper.Create(checkpoint.Get<GradientClippingKind>("guard.clipping"), checkpoint.Get<float>("guard.threshold"), network);
         acceptedSteps = checkpoint.Get<long>("guard.accepted");
         recoveries = checkpoint.Get<int>("guard.recoveries");
