@@ -149,8 +149,10 @@ internal static class TabularBenchmark
             .Select(m => m.TrainingReport.DepthSelection).ToList();
         if (depths.Count == 0 || depths.Any(d => d is null))
             return (metric, "");
-        return (metric, $"linear model in {depths.Count(d => d!.ChoseLinearModel)} of {depths.Count} folds, mean held-out loss " +
-                        $"linear {F(depths.Average(d => d!.LinearModelLoss))}, network {F(depths.Average(d => d!.NetworkLoss))}");
+        return (metric, $"linear model in {depths.Count(d => d!.ChoseLinearModel)}, both in {depths.Count(d => d!.Combined)} of {depths.Count} folds, " +
+                        $"mean held-out loss linear {F(depths.Average(d => d!.LinearModelLoss))}, network {F(depths.Average(d => d!.NetworkLoss))}, " +
+                        $"combined {F(depths.Average(d => d!.CombinedLoss ?? double.NaN))}; weights (linear, network) " +
+                        string.Join(" ", depths.Select(d => $"({d!.LinearWeight:F2}, {d.NetworkWeight:F2})")));
     }
 
     private static (double Metric, List<ITransformer> Models) Results<T>(IReadOnlyList<T> folds, Func<T, double> metric, Func<T, ITransformer> model) =>

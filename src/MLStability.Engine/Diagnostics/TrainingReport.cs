@@ -78,8 +78,10 @@ public sealed class TrainingReport
     public IReadOnlyList<KernelRoute> KernelRoutes { get; init; } = Array.Empty<KernelRoute>();
 
     /// <summary>
-    /// How an automatic <see cref="DeepNetworkOptions.HiddenLayers"/> was chosen on this small table (a linear model or
-    /// the MLP, by cross-validated held-out loss), or null when the depth was set or the table is too large to compare.
+    /// How an automatic <see cref="DeepNetworkOptions.HiddenLayers"/> was chosen on this small table (a linear model, the
+    /// MLP or both with weights, from cross-validated held-out outputs), or null when the depth was set or the table is
+    /// too large to compare. When both were kept, this report's epochs are the MLP's training; the linear model trains
+    /// apart on the same rows and is added with its weight afterwards.
     /// </summary>
     public DepthSelection? DepthSelection { get; init; }
 

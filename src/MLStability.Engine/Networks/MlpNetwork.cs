@@ -19,6 +19,7 @@ internal sealed class MlpNetwork : DeepNetwork
     private readonly Linear head;
     private readonly PeriodicEmbedding? embedding;
     private readonly WatchedLayer[] watched;
+    private Linear? linearShortcut;
 
     public MlpNetwork(int inputSize, int outputSize, DeepNetworkOptions options) : base(nameof(MlpNetwork))
     {
@@ -79,6 +80,36 @@ internal sealed class MlpNetwork : DeepNetwork
         return finalNorm is null ? hidden : Normalizations.ExportOnnx(graph, finalNorm, hidden, rank: 2);
     }
 
+    /// <summary>
+    /// Combines this trained MLP with a trained linear model of the same (scaled) features into one network whose
+    /// output is <paramref name="linearWeight"/> · linear(x) + <paramref name="networkWeight"/> · mlp(x) +
+    /// <paramref name="offsets"/>: the head is scaled by the MLP's weight and a linear shortcut from the scaled features
+    /// to the outputs carries the linear model's part (a wide-and-deep network whose two parts were trained apart and
+    /// weighted by <see cref="StackingWeights"/>).
+    /// </summary>
+    public void AddLinearShortcut(Linear linearModel, double linearWeight, double networkWeight, float[] offsets)
+    {
+        if (linearShortcut is not null)
+            throw new InvalidOperationException("The network already has a linear shortcut.");
+        using var noGrad = torch.no_grad();
+        head.weight!.mul_(networkWeight);
+        head.bias!.mul_(networkWeight);
+        var shortcut = nn.Linear(linearModel.weight!.shape[1], linearModel.weight.shape[0]).to(head.weight.device);
+        shortcut.weight!.copy_(linearModel.weight * linearWeight);
+        using var offsetTensor = torch.tensor(offsets).to(head.weight.device);
+        shortcut.bias!.copy_(linearModel.bias! * linearWeight + offsetTensor);
+        shortcut.eval();
+        register_module("linear_shortcut", shortcut);
+        linearShortcut = shortcut;
+    }
+
+    /// <inheritdoc/>
+    public override string ExportOnnx(OnnxGraphBuilder graph, string input)
+    {
+        string output = base.ExportOnnx(graph, input);
+        return linearShortcut is null ? output : graph.Node("Add", new[] { output, OnnxLayers.Linear(graph, linearShortcut, input) });
+    }
+
     /// <summary>What the first hidden block receives: the features through the numeric embedding, where there is one.</summary>
     public Tensor EmbedFeatures(Tensor input) => embedding is null ? input : embedding.forward(input);
 
@@ -94,5 +125,9 @@ internal sealed class MlpNetwork : DeepNetwork
         return NormalizeBeforeHead(hidden);
     }
 
-    public override Tensor forward(Tensor input) => head.forward(Embed(input));
+    public override Tensor forward(Tensor input)
+    {
+        Tensor output = head.forward(Embed(input));
+        return linearShortcut is null ? output : output + linearShortcut.forward(input);
+    }
 }

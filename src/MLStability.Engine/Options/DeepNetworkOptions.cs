@@ -65,10 +65,12 @@ public class DeepNetworkOptions
     /// <summary>
     /// Number of hidden layers of an MLP; valid range [0, 10000] (0 gives a linear model). Default null: automatic,
     /// <see cref="AutomaticHiddenLayers"/> layers, except that on a table of at most
-    /// <see cref="DepthSelection.MaximumRows"/> training rows held in memory the supervised trainers first compare a
-    /// linear model with that MLP by cross-validation on the training rows and train the one whose held-out loss is lower
+    /// <see cref="DepthSelection.MaximumRows"/> training rows held in memory the supervised trainers first cross-validate
+    /// a linear model and that MLP on the training rows, fit the weights of output = a · linear + b · MLP + offsets
+    /// (a, b ≥ 0) on their held-out outputs, and train the MLP, the linear model or both combined with those weights
     /// (<see cref="TrainingReport.DepthSelection"/> says which and why): small, nearly linear tables (iris, diabetes)
-    /// are fitted better by the linear model, which a deep network overfits.
+    /// are fitted better by the linear model, which a deep network overfits, and on small tables the MLP often ranks
+    /// rows well but is overconfident, which the weights temper.
     /// </summary>
     public int? HiddenLayers { get; set; }
 
@@ -330,8 +332,9 @@ public class DeepNetworkOptions
     public InstabilityPolicy OnInstability { get; set; } = InstabilityPolicy.Rollback;
 
     /// <summary>
-    /// A step whose loss exceeds this many times the running average loss is an instability. Default 10;
-    /// 0 switches spike detection off; valid range 0 or (1, +inf).
+    /// A loss spike is an instability: a step whose loss exceeds this many times the median of the last 64 accepted
+    /// losses, exceeds it by a tenth of the run's initial loss level and exceeds every one of those 64, three steps in a
+    /// row. Default 10; 0 switches spike detection off; valid range 0 or (1, +inf).
     /// </summary>
     public float LossSpikeFactor { get; set; } = 10f;
 

@@ -3,15 +3,18 @@ using System.Globalization;
 namespace MLStability;
 
 /// <summary>
-/// How an automatic <see cref="DeepNetworkOptions.HiddenLayers"/> was decided on a small table: the held-out loss of a
-/// linear model and of the MLP, each trained on all but one of <see cref="Folds"/> folds of the training rows and
-/// measured on the remaining fold, averaged over the rows; the model with the lower loss was trained on all rows.
+/// How an automatic <see cref="DeepNetworkOptions.HiddenLayers"/> was decided on a small table: a linear model and the
+/// MLP are each trained on all but one of <see cref="Folds"/> folds of the training rows and measured on the remaining
+/// fold; their held-out outputs, all folds together, fit the weights of output = <see cref="LinearWeight"/> · linear +
+/// <see cref="NetworkWeight"/> · MLP + offsets (non-negative weights, lowest held-out loss: stacked generalization).
+/// Then the MLP is trained on all rows, and when both weights are above zero the linear model too, the two combined
+/// into one network with those weights; when a weight is zero the other model alone is trained.
 /// </summary>
 /// <param name="Folds">The cross-validation folds.</param>
 /// <param name="Rows">The training rows the folds were cut from.</param>
 /// <param name="LinearModelLoss">The linear model's held-out loss per row (the training objective's, on scaled targets).</param>
 /// <param name="NetworkLoss">The MLP's (<see cref="DeepNetworkOptions.AutomaticHiddenLayers"/> hidden layers) held-out loss per row.</param>
-/// <param name="HiddenLayers">The hidden layers that were trained: 0 (the linear model) or the MLP's.</param>
+/// <param name="HiddenLayers">The MLP's hidden layers when it was trained (alone or combined), 0 for the linear model alone.</param>
 /// <param name="NetworkEmbedding">
 /// The MLP's numeric embedding: the user's NumericEmbedding, or automatically Periodic on tables of at most
 /// <see cref="MaximumEmbeddedFeatures"/> features; the linear model has none.
@@ -26,17 +29,31 @@ public sealed record DepthSelection(int Folds, long Rows, double LinearModelLoss
     public const int MaximumEmbeddedFeatures = 64;
 
     /// <summary>The folds the training rows are cut into.</summary>
-    public const int CrossValidationFolds = 3;
+    public const int CrossValidationFolds = 5;
 
-    /// <summary>True when the linear model was chosen.</summary>
+    /// <summary>The weight of the linear model's outputs in the trained model (0 when only the MLP was trained).</summary>
+    public double LinearWeight { get; init; }
+
+    /// <summary>The weight of the MLP's outputs in the trained model (0 when only the linear model was trained).</summary>
+    public double NetworkWeight { get; init; }
+
+    /// <summary>The held-out loss per row of the weighted combination, or null when a candidate diverged.</summary>
+    public double? CombinedLoss { get; init; }
+
+    /// <summary>True when the trained model adds a weighted linear model to the MLP (both weights above 0).</summary>
+    public bool Combined => LinearWeight > 0 && NetworkWeight > 0;
+
+    /// <summary>True when the linear model alone was trained.</summary>
     public bool ChoseLinearModel => HiddenLayers == 0;
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"HiddenLayers = {HiddenLayers} ({(ChoseLinearModel ? "a linear model" : "the MLP")}): held-out loss " +
-        $"{F(LinearModelLoss)} for a linear model vs {F(NetworkLoss)} for {DeepNetworkOptions.AutomaticHiddenLayers} hidden layers" +
-        (NetworkEmbedding == NumericEmbeddingKind.Periodic ? " over a periodic embedding " : " ") +
-        $"({Folds}-fold cross-validation on {Rows} training rows)";
+        $"{(Combined ? $"{F(LinearWeight)} x a linear model + {F(NetworkWeight)} x the MLP" : ChoseLinearModel ? "a linear model" : "the MLP")}" +
+        $" (HiddenLayers = {HiddenLayers}): held-out loss {F(LinearModelLoss)} for a linear model, {F(NetworkLoss)} for " +
+        $"{DeepNetworkOptions.AutomaticHiddenLayers} hidden layers" +
+        (NetworkEmbedding == NumericEmbeddingKind.Periodic ? " over a periodic embedding" : "") +
+        (CombinedLoss is double combined ? $", {F(combined)} for the weighted combination" : "") +
+        $" ({Folds}-fold cross-validation on {Rows} training rows)";
 
     private static string F(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -1,11 +1,15 @@
+using TorchSharp;
+
 namespace MLStability;
 
 /// <summary>
-/// Chooses an automatic <see cref="DeepNetworkOptions.HiddenLayers"/> on a small in-memory table: a linear model or
-/// the default MLP (over a periodic embedding of the features unless <see cref="DeepNetworkOptions.NumericEmbedding"/>
-/// says otherwise), whichever has the lower held-out loss in a cross-validation on the training rows
-/// (<see cref="DepthSelection"/>). Deep networks overfit small, nearly linear tables, and no rule on the table's size
-/// tells those apart from small tables that need the depth; held-out loss does.
+/// Chooses an automatic <see cref="DeepNetworkOptions.HiddenLayers"/> on a small in-memory table: a linear model, the
+/// default MLP (over a periodic embedding of the features unless <see cref="DeepNetworkOptions.NumericEmbedding"/>
+/// says otherwise) or a weighted combination of both, with weights fitted on the held-out outputs of a
+/// cross-validation on the training rows (<see cref="DepthSelection"/>, <see cref="StackingWeights"/>). Deep networks
+/// overfit small, nearly linear tables, and no rule on the table's size tells those apart from small tables that need
+/// the depth; held-out outputs do. On small tables the MLP often ranks rows better than the linear model but is
+/// overconfident; the weights keep its ranking and temper its confidence.
 /// </summary>
 internal static class DepthSelector
 {
@@ -16,12 +20,14 @@ internal static class DepthSelector
 
     /// <summary>
     /// Runs the cross-validation on <paramref name="train"/> (the rows the fit will train on) and returns the options
-    /// with HiddenLayers fixed to the winner, and the evidence.
+    /// with HiddenLayers fixed (0 when the linear model alone is kept), the evidence, and the linear model to add to
+    /// the MLP when both are kept.
     /// </summary>
     /// <param name="options">The fit's options (HiddenLayers automatic).</param>
     /// <param name="train">The training rows, validation rows already held out.</param>
     /// <param name="seed">Cuts the folds and seeds every candidate.</param>
-    public static (DeepNetworkOptions Options, DepthSelection Selection) Select(DeepNetworkOptions options, SupervisedData train, int seed)
+    public static (DeepNetworkOptions Options, DepthSelection Selection, LinearShortcut? Shortcut) Select(DeepNetworkOptions options,
+        SupervisedData train, int seed)
     {
         int folds = DepthSelection.CrossValidationFolds;
         int[] order = Enumerable.Range(0, train.Rows).ToArray();
@@ -30,23 +36,57 @@ internal static class DepthSelector
         var sized = options.WithSizesFor(train.Rows);
         var linear = Candidate(sized, 0, train.FeatureCount);
         var network = Candidate(sized, DeepNetworkOptions.AutomaticHiddenLayers, train.FeatureCount);
-        double linearLoss = 0, networkLoss = 0;
-        for (int fold = 0; fold < folds; fold++)
+        var linearResults = new List<HeldOutResult?>();
+        var networkResults = new List<HeldOutResult?>();
+        try
         {
-            int start = fold * train.Rows / folds, end = (fold + 1) * train.Rows / folds;
-            var heldOut = train.Subset(order.AsSpan(start, end - start));
-            var rest = train.Subset(order.Take(start).Concat(order.Skip(end)).ToArray());
-            double share = (double)heldOut.Rows / train.Rows;
-            linearLoss += share * HeldOutLoss(linear, rest, heldOut, seed);
-            networkLoss += share * HeldOutLoss(network, rest, heldOut, seed);
+            double linearLoss = 0, networkLoss = 0;
+            for (int fold = 0; fold < folds; fold++)
+            {
+                int start = fold * train.Rows / folds, end = (fold + 1) * train.Rows / folds;
+                var heldOut = train.Subset(order.AsSpan(start, end - start));
+                var rest = train.Subset(order.Take(start).Concat(order.Skip(end)).ToArray());
+                double share = (double)heldOut.Rows / train.Rows;
+                linearResults.Add(HeldOut(linear, rest, heldOut, seed));
+                networkResults.Add(HeldOut(network, rest, heldOut, seed));
+                linearLoss += share * (linearResults[^1]?.Loss ?? double.PositiveInfinity);
+                networkLoss += share * (networkResults[^1]?.Loss ?? double.PositiveInfinity);
+            }
+            var stacking = double.IsFinite(linearLoss) && double.IsFinite(networkLoss)
+                ? Stack(linearResults!, networkResults!, train.Objective)
+                : default((double Linear, double Network, float[] Offsets, double Loss)?);
+            // A tie (both diverged) keeps the MLP, whose own fit then reports what went wrong.
+            var winner = stacking is { Network: 0 } || (stacking is null && linearLoss < networkLoss) ? linear : network;
+            // The user's options (their reporting, hold-out and checkpoints) with the winner's architecture.
+            var chosen = options.Copy<DeepNetworkOptions>();
+            chosen.HiddenLayers = winner.HiddenLayers;
+            chosen.NumericEmbedding = winner.NumericEmbedding;
+            var shortcut = winner == network && stacking is { Linear: > 0 } s ? new LinearShortcut(linear, s.Linear, s.Network, s.Offsets) : null;
+            var selection = new DepthSelection(folds, train.Rows, linearLoss, networkLoss, winner.HiddenLayers!.Value, network.NumericEmbedding!.Value)
+            {
+                LinearWeight = stacking?.Linear ?? (winner == linear ? 1 : 0),
+                NetworkWeight = stacking?.Network ?? (winner == network ? 1 : 0),
+                CombinedLoss = stacking?.Loss,
+            };
+            return (chosen, selection, shortcut);
         }
-        // A tie (both diverged) keeps the MLP, whose own fit then reports what went wrong.
-        var winner = linearLoss < networkLoss ? linear : network;
-        // The user's options (their reporting, hold-out and checkpoints) with the winner's architecture.
-        var chosen = options.Copy<DeepNetworkOptions>();
-        chosen.HiddenLayers = winner.HiddenLayers;
-        chosen.NumericEmbedding = winner.NumericEmbedding;
-        return (chosen, new DepthSelection(folds, train.Rows, linearLoss, networkLoss, winner.HiddenLayers!.Value, network.NumericEmbedding!.Value));
+        finally
+        {
+            foreach (var result in linearResults.Concat(networkResults))
+            {
+                result?.Outputs.Dispose();
+                result?.Targets.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The stacking weights on the folds' held-out outputs, all rows together.</summary>
+    private static (double Linear, double Network, float[] Offsets, double Loss) Stack(IReadOnlyList<HeldOutResult> linear,
+        IReadOnlyList<HeldOutResult> network, TrainingObjective objective)
+    {
+        using var scope = torch.NewDisposeScope();
+        return StackingWeights.Fit(torch.cat(linear.Select(r => r.Outputs).ToArray(), 0), torch.cat(network.Select(r => r.Outputs).ToArray(), 0),
+            torch.cat(linear.Select(r => r.Targets).ToArray(), 0), objective);
     }
 
     /// <summary>
@@ -73,17 +113,24 @@ internal static class DepthSelector
         return candidate;
     }
 
-    /// <summary>The last epoch's loss per held-out row, or +infinity when the candidate's training diverged.</summary>
-    private static double HeldOutLoss(DeepNetworkOptions candidate, SupervisedData rest, SupervisedData heldOut, int seed)
+    /// <summary>The candidate's last-epoch loss and outputs on the held-out rows, or null when its training diverged.</summary>
+    private static HeldOutResult? HeldOut(DeepNetworkOptions candidate, SupervisedData rest, SupervisedData heldOut, int seed)
     {
         try
         {
-            double loss = new NetworkTrainer(candidate, seed).HeldOutLoss(rest, heldOut);
-            return double.IsFinite(loss) ? loss : double.PositiveInfinity;
+            var result = new NetworkTrainer(candidate, seed).HeldOut(rest, heldOut);
+            bool finite;
+            using (torch.NewDisposeScope())
+                finite = double.IsFinite(result.Loss) && result.Outputs.isfinite().all().item<bool>();
+            if (finite)
+                return result;
+            result.Outputs.Dispose();
+            result.Targets.Dispose();
+            return null;
         }
         catch (TrainingDivergedException)
         {
-            return double.PositiveInfinity;
+            return null;
         }
     }
 }

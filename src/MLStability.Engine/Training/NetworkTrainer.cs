@@ -17,6 +17,7 @@ internal sealed class NetworkTrainer
     private readonly Action<string>? log;
     private readonly IReadOnlyList<ITrainingObserver> observers;
     private DepthSelection? depthSelection;
+    private LinearShortcut? linearShortcut;
 
     /// <param name="options">Validated before training starts.</param>
     /// <param name="seed">Seeds initialization, shuffling, dropout and the validation split.</param>
@@ -120,7 +121,34 @@ internal sealed class NetworkTrainer
     private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data)
     {
         var trainer = WithDepthFor(data);
-        return trainer.Fit(trainer.InMemory(data), null);
+        var fit = trainer.Fit(trainer.InMemory(data), null);
+        if (trainer.linearShortcut is LinearShortcut shortcut)
+        {
+            try
+            {
+                AddLinearShortcut((MlpNetwork)fit.Network, shortcut, Split(data).Train);
+            }
+            catch
+            {
+                fit.Network.Dispose();
+                throw;
+            }
+        }
+        return fit;
+    }
+
+    /// <summary>
+    /// Trains the stacked linear model on the rows the MLP trained on (the same scaling, fitted on the same rows) and
+    /// adds it to <paramref name="network"/> with the cross-validated weights.
+    /// </summary>
+    private void AddLinearShortcut(MlpNetwork network, LinearShortcut shortcut, SupervisedData train)
+    {
+        var linearTrainer = new NetworkTrainer(shortcut.LinearOptions, seed);
+        var (linear, _, report, _) = linearTrainer.Fit(linearTrainer.InMemory(train), null);
+        using (linear)
+            network.AddLinearShortcut(linear.Head, shortcut.LinearWeight, shortcut.NetworkWeight, shortcut.Offsets);
+        log?.Invoke($"Linear shortcut: a linear model trained on the same rows (loss {report.Epochs[^1].Progress.TrainingLoss:G4}), " +
+                    $"output = {shortcut.LinearWeight:G3} x linear + {shortcut.NetworkWeight:G3} x MLP.");
     }
 
     /// <summary>
@@ -134,20 +162,32 @@ internal sealed class NetworkTrainer
         var (train, _) = Split(data);
         if (!DepthSelector.Applies(options, train.Rows))
             return this;
-        var (chosen, selection) = DepthSelector.Select(options, train, seed);
+        var (chosen, selection, shortcut) = DepthSelector.Select(options, train, seed);
         log?.Invoke($"Depth selection: {selection}.");
-        return new NetworkTrainer(chosen, seed, log, observers) { depthSelection = selection };
+        return new NetworkTrainer(chosen, seed, log, observers) { depthSelection = selection, linearShortcut = shortcut };
     }
 
     /// <summary>
     /// Trains on <paramref name="train"/> and returns the last epoch's loss per row of <paramref name="heldOut"/> (the
-    /// objective's, on scaled targets); the network is discarded. What <see cref="DepthSelector"/> compares.
+    /// objective's, on scaled targets), with the network's outputs and the scaled targets of those rows; the network is
+    /// discarded. What <see cref="DepthSelector"/> compares and stacks.
     /// </summary>
-    internal double HeldOutLoss(SupervisedData train, SupervisedData heldOut)
+    internal HeldOutResult HeldOut(SupervisedData train, SupervisedData heldOut)
     {
-        var (network, _, report, _) = Fit(new InMemoryInput(train, this, heldOut), null);
-        network.Dispose();
-        return report.Epochs.Count > 0 ? report.Epochs[^1].Progress.ValidationLoss ?? double.NaN : double.NaN;
+        var (network, device, report, scaling) = Fit(new InMemoryInput(train, this, heldOut), null);
+        try
+        {
+            double loss = report.Epochs.Count > 0 ? report.Epochs[^1].Progress.ValidationLoss ?? double.NaN : double.NaN;
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            using var rows = DeviceTensors.Create(heldOut, device, scaling);
+            Tensor outputs = network.forward(rows.Features).cpu().DetachFromDisposeScope();
+            return new HeldOutResult(loss, outputs, rows.Targets.cpu().clone().DetachFromDisposeScope());
+        }
+        finally
+        {
+            network.Dispose();
+        }
     }
 
     private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(FitInput input, Func<DeepNetworkOptions, DeepNetwork>? build) =>
@@ -355,6 +395,9 @@ internal sealed class NetworkTrainer
                 dropLonelyLastRow: trainer.options.EffectiveNormalization == NormalizationKind.BatchNorm);
     }
 }
+
+/// <summary>A candidate's result on held-out rows: its loss per row, its outputs [N, K] and the targets (on the CPU).</summary>
+internal sealed record HeldOutResult(double Loss, Tensor Outputs, Tensor Targets);
 
 /// <summary>
 /// A fit ready for its loop: the network on its device, the rows its statistics were fitted on (the training rows, or
