@@ -7,8 +7,9 @@ namespace MLStability;
 /// MLP are each trained on all but one of <see cref="Folds"/> folds of the training rows and measured on the remaining
 /// fold; their held-out outputs, all folds together, fit the weights of output = <see cref="LinearWeight"/> · linear +
 /// <see cref="NetworkWeight"/> · MLP + offsets (non-negative weights, lowest held-out loss: stacked generalization).
-/// Then the MLP is trained on all rows, and when both weights are above zero the linear model too, the two combined
-/// into one network with those weights; when a weight is zero the other model alone is trained.
+/// Then every model whose weight is above zero is trained on all rows: both, combined into one network with those
+/// weights, or the other model alone when a weight is zero. The candidates' held-out outputs come from their last
+/// epoch's weights: the held-out fold is never their validation split, whose best epoch would be chosen on it.
 /// </summary>
 /// <param name="Folds">The cross-validation folds.</param>
 /// <param name="Rows">The training rows the folds were cut from.</param>

@@ -168,21 +168,22 @@ internal sealed class NetworkTrainer
     }
 
     /// <summary>
-    /// Trains on <paramref name="train"/> and returns the last epoch's loss per row of <paramref name="heldOut"/> (the
-    /// objective's, on scaled targets), with the network's outputs and the scaled targets of those rows; the network is
-    /// discarded. What <see cref="DepthSelector"/> compares and stacks.
+    /// Trains on <paramref name="train"/> and returns the trained network's outputs on <paramref name="heldOut"/>, the
+    /// scaled targets of those rows and the objective's loss per row; the network is discarded. What
+    /// <see cref="DepthSelector"/> compares and stacks. The held-out rows are not the fit's validation rows: a fit keeps
+    /// its best validation epoch's weights, which would be chosen on the very rows they are judged on.
     /// </summary>
     internal HeldOutResult HeldOut(SupervisedData train, SupervisedData heldOut)
     {
-        var (network, device, report, scaling) = Fit(new InMemoryInput(train, this, heldOut), null);
+        var (network, device, _, scaling) = Fit(InMemory(train), null);
         try
         {
-            double loss = report.Epochs.Count > 0 ? report.Epochs[^1].Progress.ValidationLoss ?? double.NaN : double.NaN;
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
             using var rows = DeviceTensors.Create(heldOut, device, scaling);
-            Tensor outputs = network.forward(rows.Features).cpu().DetachFromDisposeScope();
-            return new HeldOutResult(loss, outputs, rows.Targets.cpu().clone().DetachFromDisposeScope());
+            Tensor outputs = network.forward(rows.Features);
+            double loss = heldOut.Objective.Loss(outputs, rows.Targets).item<float>();
+            return new HeldOutResult(loss, outputs.cpu().DetachFromDisposeScope(), rows.Targets.cpu().clone().DetachFromDisposeScope());
         }
         finally
         {
@@ -358,11 +359,10 @@ internal sealed class NetworkTrainer
         public abstract IFitBatches CreateBatches(DataScaling scaling, torch.Device device, int batchSize);
     }
 
-    /// <summary>Rows in memory, split into training and validation rows by the fit's seed, or with given held-out rows.</summary>
-    /// <param name="data">All rows, or the training rows when <paramref name="heldOut"/> is given.</param>
+    /// <summary>Rows in memory, split into training and validation rows by the fit's seed.</summary>
+    /// <param name="data">All rows.</param>
     /// <param name="trainer">The trainer whose seed and options split them.</param>
-    /// <param name="heldOut">Rows to validate on instead of a split of <paramref name="data"/>.</param>
-    private sealed class InMemoryInput(SupervisedData data, NetworkTrainer trainer, SupervisedData? heldOut = null) : FitInput
+    private sealed class InMemoryInput(SupervisedData data, NetworkTrainer trainer) : FitInput
     {
         private SupervisedData? train, validation;
 
@@ -373,7 +373,7 @@ internal sealed class NetworkTrainer
         public override long ValidationRows => validation?.Rows ?? 0;
         public override SupervisedData StatisticsRows => train!;
 
-        public override void Split() => (train, validation) = heldOut is null ? trainer.Split(data) : (data, heldOut);
+        public override void Split() => (train, validation) = trainer.Split(data);
 
         public override IFitBatches CreateBatches(DataScaling scaling, torch.Device device, int batchSize) =>
             new InMemoryBatches(train!, validation, scaling, device, batchSize, trainer.seed);
