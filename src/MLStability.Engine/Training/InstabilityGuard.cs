@@ -20,9 +20,10 @@ namespace MLStability;
 /// heavy-tailed: a batch that holds one of the few rows the model still gets wrong can cost ten times the median, and
 /// such batches recur; the window keeps them (a suspicious loss joins it once its streak ends unconfirmed), so only
 /// losses that beat everything recent, step after step, as in a divergence, count. In a healthy run whose losses
-/// fluctuate around a level, a loss beats the 64 before it about once in 65 steps, and three in a row almost never. The learning-rate cut of a spike rollback is temporary: it is
-/// undone step by step after every 2 x RollbackSnapshotSteps healthy steps. Non-finite values are never noise: their
-/// rollbacks cut the rate and tighten clipping for good.
+/// fluctuate around a level, a loss beats the 64 before it about once in 65 steps, and three in a row almost never.
+/// The learning-rate cut of a spike rollback is temporary: it is undone step by step after every
+/// 2 x RollbackSnapshotSteps healthy steps. Non-finite values are never noise: their rollbacks cut the rate and tighten
+/// clipping for good.
 /// </remarks>
 internal sealed class InstabilityGuard : IDisposable
 {
@@ -141,13 +142,10 @@ internal sealed class InstabilityGuard : IDisposable
         else
         {
             // A streak that ended unconfirmed was noise, and noise belongs in the reference.
-            foreach (double unconfirmed in suspiciousLosses.Append(loss))
-            {
-                recentLosses.Enqueue(unconfirmed);
-                if (recentLosses.Count > WindowSize)
-                    recentLosses.Dequeue();
-            }
+            foreach (double unconfirmed in suspiciousLosses)
+                Remember(unconfirmed);
             suspiciousLosses.Clear();
+            Remember(loss);
         }
         acceptedSteps++;
         if (acceptedSteps == SpikeWarmupSteps)
@@ -159,6 +157,14 @@ internal sealed class InstabilityGuard : IDisposable
             return false;
         Snapshot(step);
         return true;
+    }
+
+    /// <summary>Adds an accepted loss to the window of the last <see cref="WindowSize"/>.</summary>
+    private void Remember(double loss)
+    {
+        recentLosses.Enqueue(loss);
+        if (recentLosses.Count > WindowSize)
+            recentLosses.Dequeue();
     }
 
     /// <summary>Whether every network parameter and buffer is finite.</summary>
