@@ -9,7 +9,8 @@ namespace MLStability;
 /// cross-validation on the training rows (<see cref="DepthSelection"/>, <see cref="StackingWeights"/>). Deep networks
 /// overfit small, nearly linear tables, and no rule on the table's size tells those apart from small tables that need
 /// the depth; held-out outputs do. On small tables the MLP often ranks rows better than the linear model but is
-/// overconfident; the weights keep its ranking and temper its confidence.
+/// overconfident; the weights keep its ranking and temper its confidence. The final fit trains the MLP as the mean of
+/// <see cref="DepthSelection.EnsembleSize"/> networks from consecutive seeds, which varies less than any one of them.
 /// </summary>
 internal static class DepthSelector
 {
@@ -26,7 +27,7 @@ internal static class DepthSelector
     /// <param name="options">The fit's options (HiddenLayers automatic).</param>
     /// <param name="train">The training rows, validation rows already held out.</param>
     /// <param name="seed">Cuts the folds and seeds every candidate.</param>
-    public static (DeepNetworkOptions Options, DepthSelection Selection, LinearShortcut? Shortcut) Select(DeepNetworkOptions options,
+    public static (DeepNetworkOptions Options, DepthSelection Selection, StackedParts Parts) Select(DeepNetworkOptions options,
         SupervisedData train, int seed)
     {
         int folds = DepthSelection.CrossValidationFolds;
@@ -61,14 +62,16 @@ internal static class DepthSelector
             var chosen = options.Copy<DeepNetworkOptions>();
             chosen.HiddenLayers = winner.HiddenLayers;
             chosen.NumericEmbedding = winner.NumericEmbedding;
-            var shortcut = winner == network && stacking is { Linear: > 0 } s ? new LinearShortcut(linear, s.Linear, s.Network, s.Offsets) : null;
+            LinearShortcut? shortcut = winner == network && stacking is { Linear: > 0 } s ? new LinearShortcut(linear, s.Linear, s.Network, s.Offsets) : null;
+            int members = winner == network ? DepthSelection.EnsembleSize : 1;
             var selection = new DepthSelection(folds, train.Rows, linearLoss, networkLoss, winner.HiddenLayers!.Value, network.NumericEmbedding!.Value)
             {
                 LinearWeight = stacking?.Linear ?? (winner == linear ? 1 : 0),
                 NetworkWeight = stacking?.Network ?? (winner == network ? 1 : 0),
                 CombinedLoss = stacking?.Loss,
+                NetworkMembers = members,
             };
-            return (chosen, selection, shortcut);
+            return (chosen, selection, new StackedParts(members > 1 ? network : null, members, shortcut));
         }
         finally
         {

@@ -17,7 +17,7 @@ internal sealed class NetworkTrainer
     private readonly Action<string>? log;
     private readonly IReadOnlyList<ITrainingObserver> observers;
     private DepthSelection? depthSelection;
-    private LinearShortcut? linearShortcut;
+    private StackedParts? stackedParts;
 
     /// <param name="options">Validated before training starts.</param>
     /// <param name="seed">Seeds initialization, shuffling, dropout and the validation split.</param>
@@ -122,11 +122,15 @@ internal sealed class NetworkTrainer
     {
         var trainer = WithDepthFor(data);
         var fit = trainer.Fit(trainer.InMemory(data), null);
-        if (trainer.linearShortcut is LinearShortcut shortcut)
+        if (trainer.stackedParts is StackedParts parts)
         {
             try
             {
-                AddLinearShortcut((MlpNetwork)fit.Network, shortcut, Split(data).Train);
+                var train = Split(data).Train;
+                if (parts.MemberOptions is DeepNetworkOptions memberOptions)
+                    AddMembers((MlpNetwork)fit.Network, memberOptions, parts.NetworkMembers, train);
+                if (parts.Shortcut is LinearShortcut shortcut)
+                    AddLinearShortcut((MlpNetwork)fit.Network, shortcut, train);
             }
             catch
             {
@@ -135,6 +139,30 @@ internal sealed class NetworkTrainer
             }
         }
         return fit;
+    }
+
+    /// <summary>
+    /// Trains the ensemble's further MLPs, from the seeds after this fit's, on the rows the first one trained on (the
+    /// same scaling, fitted on the same rows), and makes <paramref name="network"/> their mean.
+    /// </summary>
+    private void AddMembers(MlpNetwork network, DeepNetworkOptions memberOptions, int members, SupervisedData train)
+    {
+        var others = new List<MlpNetwork>();
+        try
+        {
+            for (int member = 1; member < members; member++)
+            {
+                var memberTrainer = new NetworkTrainer(memberOptions, unchecked(seed + member));
+                others.Add((MlpNetwork)memberTrainer.Fit(memberTrainer.InMemory(train), null).Network);
+            }
+            network.AddMembers(others);
+        }
+        catch
+        {
+            others.ForEach(other => other.Dispose());
+            throw;
+        }
+        log?.Invoke($"Ensemble: {members} MLPs from consecutive seeds, trained on the same rows, averaged.");
     }
 
     /// <summary>
@@ -162,9 +190,9 @@ internal sealed class NetworkTrainer
         var (train, _) = Split(data);
         if (!DepthSelector.Applies(options, train.Rows))
             return this;
-        var (chosen, selection, shortcut) = DepthSelector.Select(options, train, seed);
+        var (chosen, selection, parts) = DepthSelector.Select(options, train, seed);
         log?.Invoke($"Depth selection: {selection}.");
-        return new NetworkTrainer(chosen, seed, log, observers) { depthSelection = selection, linearShortcut = shortcut };
+        return new NetworkTrainer(chosen, seed, log, observers) { depthSelection = selection, stackedParts = parts };
     }
 
     /// <summary>

@@ -93,44 +93,86 @@ public sealed class StackingTests
         Assert.AreEqual(0.2, fitted.Network, 0.04, $"{fitted.Network:F4}");
     }
 
-    [TestMethod]
-    public void TheCombinedNetworkIsTheWeightedSumAndExportsFaithfully()
-    {
-        const int features = 6, classes = 3, rows = 7;
-        var options = new DeepNetworkOptions { HiddenLayers = 2, HiddenSize = 8, NumericEmbedding = NumericEmbeddingKind.Periodic, PeriodicEmbeddingFrequencies = 3, PeriodicEmbeddingWidth = 4 };
-        torch.manual_seed(3);
-        var network = new MlpNetwork(features, classes, options);
-        using var linear = new MlpNetwork(features, classes, new DeepNetworkOptions { HiddenLayers = 0 });
-        network.eval();
-        linear.eval();
-        var random = new Random(8);
-        float[] input = Enumerable.Range(0, rows * features).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
-        float[] offsets = { 0.5f, -0.25f, 0.125f };
-        float[] expected;
-        using (var scope = torch.NewDisposeScope())
-        using (var noGrad = torch.no_grad())
-        {
-            var x = torch.tensor(input, new long[] { rows, features });
-            var sum = 0.7f * linear.forward(x) + 0.4f * network.forward(x) + torch.tensor(offsets);
-            expected = sum.data<float>().ToArray();
-        }
-        network.AddLinearShortcut(linear.Head, 0.7, 0.4, offsets);
+    private const int Features = 6, Classes = 3, Rows = 7;
 
-        using var model = new TrainedNetwork(network, torch.CPU, features, classes, new TrainingReportBuilder(options).Build(Array.Empty<InstabilityEvent>()));
-        var combined = new float[rows * classes];
-        model.Predict(input, rows, combined);
+    /// <summary>A small embedded MLP like the automatic depth's, in inference mode, from <paramref name="seed"/>.</summary>
+    private static MlpNetwork EmbeddedMlp(int seed)
+    {
+        torch.manual_seed(seed);
+        var network = new MlpNetwork(Features, Classes, new DeepNetworkOptions
+        {
+            HiddenLayers = 2, HiddenSize = 8, NumericEmbedding = NumericEmbeddingKind.Periodic, PeriodicEmbeddingFrequencies = 3, PeriodicEmbeddingWidth = 4,
+        });
+        network.eval();
+        return network;
+    }
+
+    private static float[] Input()
+    {
+        var random = new Random(8);
+        return Enumerable.Range(0, Rows * Features).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+    }
+
+    /// <summary><paramref name="combine"/> of the networks' outputs on <paramref name="input"/>, computed before they are combined.</summary>
+    private static float[] Expected(float[] input, Func<torch.Tensor, torch.Tensor> combine)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return combine(torch.tensor(input, new long[] { Rows, Features })).data<float>().ToArray();
+    }
+
+    /// <summary>The combined network's predictions and its ONNX graph under ONNX Runtime both equal <paramref name="expected"/>.</summary>
+    private static void AssertScoresAndExport(MlpNetwork network, float[] input, float[] expected)
+    {
+        using var model = new TrainedNetwork(network, torch.CPU, Features, Classes, new TrainingReportBuilder(new DeepNetworkOptions()).Build(Array.Empty<InstabilityEvent>()));
+        var combined = new float[Rows * Classes];
+        model.Predict(input, Rows, combined);
         for (int i = 0; i < expected.Length; i++)
-            Assert.AreEqual(expected[i], combined[i], 1e-5f, $"row {i / classes}, output {i % classes}");
+            Assert.AreEqual(expected[i], combined[i], 1e-5f, $"row {i / Classes}, output {i % Classes}");
 
         byte[] onnx = NetworkOnnxExporter.Export(model, "Features", "stacked", new Dictionary<string, string>(), (graph, output) =>
         {
             graph.Node("Identity", new[] { output }, "Score");
-            graph.Output("Score", OnnxType.Float, null, classes);
+            graph.Output("Score", OnnxType.Float, null, Classes);
         });
         using var session = new InferenceSession(onnx);
-        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(input, new[] { rows, features })) });
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(input, new[] { Rows, Features })) });
         float[] exported = results.Single().AsTensor<float>().ToArray();
         for (int i = 0; i < expected.Length; i++)
-            Assert.AreEqual(expected[i], exported[i], 1e-5f, $"ONNX row {i / classes}, output {i % classes}");
+            Assert.AreEqual(expected[i], exported[i], 1e-5f, $"ONNX row {i / Classes}, output {i % Classes}");
+    }
+
+    [TestMethod]
+    public void TheCombinedNetworkIsTheWeightedSumAndExportsFaithfully()
+    {
+        var network = EmbeddedMlp(3);
+        using var linear = new MlpNetwork(Features, Classes, new DeepNetworkOptions { HiddenLayers = 0 });
+        linear.eval();
+        float[] input = Input(), offsets = { 0.5f, -0.25f, 0.125f };
+        float[] expected = Expected(input, x => 0.7f * linear.forward(x) + 0.4f * network.forward(x) + torch.tensor(offsets));
+        network.AddLinearShortcut(linear.Head, 0.7, 0.4, offsets);
+        AssertScoresAndExport(network, input, expected);
+    }
+
+    [TestMethod]
+    public void TheEnsembleIsTheMeanOfItsMembersUnderTheStackingWeights()
+    {
+        var network = EmbeddedMlp(3);
+        var others = new[] { EmbeddedMlp(4), EmbeddedMlp(5) };
+        using var linear = new MlpNetwork(Features, Classes, new DeepNetworkOptions { HiddenLayers = 0 });
+        linear.eval();
+        float[] input = Input(), offsets = { 0.5f, -0.25f, 0.125f };
+        float[] mean = Expected(input, x => (network.forward(x) + others[0].forward(x) + others[1].forward(x)) / 3);
+        float[] expected = Expected(input, x => 0.7f * linear.forward(x) + 0.4f * (network.forward(x) + others[0].forward(x) + others[1].forward(x)) / 3 + torch.tensor(offsets));
+        float[] first = Expected(input, network.forward);
+        Assert.IsTrue(mean.Zip(first).Max(p => Math.Abs(p.First - p.Second)) > 0.01, "the members differ from the first network");
+
+        network.AddMembers(others);
+        Assert.AreEqual(3, network.MemberCount);
+        CollectionAssert.AreEqual(mean.Select(v => MathF.Round(v, 4)).ToArray(), Expected(input, network.forward).Select(v => MathF.Round(v, 4)).ToArray());
+        Assert.ThrowsExactly<InvalidOperationException>(() => network.AddMembers(new[] { EmbeddedMlp(6) }), "members are added once");
+
+        network.AddLinearShortcut(linear.Head, 0.7, 0.4, offsets);
+        AssertScoresAndExport(network, input, expected);
     }
 }
