@@ -54,9 +54,17 @@ internal abstract class DeepNetwork : nn.Module<Tensor, Tensor>
 
 /// <summary>A layer whose gradient, weight and update statistics the diagnostics report.</summary>
 /// <param name="Name">Its name in reports and plots ("block0", "stage2.block1.conv1", "rnn0", "head").</param>
-/// <param name="Weight">The weight whose gradient is watched.</param>
+/// <param name="CurrentWeight">Reads the weight whose gradient is watched from its module, at each use.</param>
 /// <param name="Probe">Records the statistics of the activation that follows it, or null.</param>
-internal sealed record WatchedLayer(string Name, Parameter Weight, ActivationProbe? Probe = null);
+internal sealed record WatchedLayer(string Name, Func<Parameter> CurrentWeight, ActivationProbe? Probe = null)
+{
+    /// <summary>
+    /// The module's weight now. Read at each use, never kept: moving a network to another device or dtype
+    /// (<c>network.to(cuda)</c>) replaces every parameter with a new one, so a weight kept from construction would be
+    /// the stale CPU copy (no gradient, or a disposed handle) on CUDA.
+    /// </summary>
+    public Parameter Weight => CurrentWeight();
+}
 
 /// <summary>How a weight is initialized.</summary>
 internal enum WeightRole

@@ -41,9 +41,9 @@ internal sealed class MlpNetwork : DeepNetwork
         head = nn.Linear(width, outputSize);
         blockArray = blocks.ToArray();
         RegisterComponents();
-        var embeddingLayer = embedding is null ? Array.Empty<WatchedLayer>() : new[] { new WatchedLayer("embedding", embedding.Weight) };
-        watched = embeddingLayer.Concat(blockArray.Select((b, i) => new WatchedLayer($"block{i}", b.Linear.weight!, b.Probe)))
-            .Append(new WatchedLayer("head", head.weight!)).ToArray();
+        var embeddingLayer = embedding is null ? Array.Empty<WatchedLayer>() : new[] { new WatchedLayer("embedding", () => embedding.Weight) };
+        watched = embeddingLayer.Concat(blockArray.Select((b, i) => new WatchedLayer($"block{i}", () => b.Linear.weight!, b.Probe)))
+            .Append(new WatchedLayer("head", () => head.weight!)).ToArray();
         WeightInitializer.Apply(this, options);
     }
 
@@ -156,7 +156,10 @@ internal sealed class MlpNetwork : DeepNetwork
     /// <summary>The last block's output as the head sees it: through the final normalization, where there is one.</summary>
     public Tensor NormalizeBeforeHead(Tensor hidden) => finalNorm is null ? hidden : Normalizations.Forward(finalNorm, hidden);
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Everything before the head, in the current mode: the last hidden layer through the final normalization. In an
+    /// ensemble (<see cref="AddMembers"/>) it is the first network's; the members have embeddings of their own.
+    /// </summary>
     public override Tensor Embed(Tensor input)
     {
         Tensor hidden = EmbedFeatures(input);

@@ -31,8 +31,8 @@ internal sealed class RecurrentNetwork : DeepNetwork
         head = nn.Linear(width, outputSize);
         layerArray = layers.ToArray();
         RegisterComponents();
-        watched = layerArray.Select((l, i) => new WatchedLayer($"rnn{i}", l.Weight("weight_hh"), l.Probe))
-            .Append(new WatchedLayer("head", head.weight!)).ToArray();
+        watched = layerArray.Select((l, i) => new WatchedLayer($"rnn{i}", () => l.Weight("weight_hh"), l.Probe))
+            .Append(new WatchedLayer("head", () => head.weight!)).ToArray();
         WeightInitializer.Apply(this, options);
         if (options.RecurrentCell == RecurrentCellKind.LSTM && options.Initialization != InitializationKind.Default)
             OpenForgetGates();

@@ -58,14 +58,14 @@ internal sealed class ResNetNetwork : DeepNetwork
         head = nn.Linear(inputChannels, outputSize);
         blockArray = blocks.ToArray();
         RegisterComponents();
-        var layers = new List<WatchedLayer> { new("stem", stem.Conv.weight!, preNorm ? null : stemProbe) };
-        for (int i = 0; i < blockArray.Length; i++)
+        var layers = new List<WatchedLayer> { new("stem", () => stem.Conv.weight!, preNorm ? null : stemProbe) };
+        foreach (var block in blockArray)
         {
-            string name = blockArray[i].GetName();
-            layers.Add(new WatchedLayer(name + ".conv1", blockArray[i].First.Conv.weight!, blockArray[i].FirstProbe));
-            layers.Add(new WatchedLayer(name + ".conv2", blockArray[i].Second.Conv.weight!, blockArray[i].SecondProbe));
+            string name = block.GetName();
+            layers.Add(new WatchedLayer(name + ".conv1", () => block.First.Conv.weight!, block.FirstProbe));
+            layers.Add(new WatchedLayer(name + ".conv2", () => block.Second.Conv.weight!, block.SecondProbe));
         }
-        layers.Add(new WatchedLayer("head", head.weight!));
+        layers.Add(new WatchedLayer("head", () => head.weight!));
         watched = layers.ToArray();
         WeightInitializer.Apply(this, options);
     }

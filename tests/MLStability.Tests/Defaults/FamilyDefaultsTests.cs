@@ -29,7 +29,7 @@ public sealed class FamilyDefaultsTests
             options.Epochs = 1;
             options.ResNetChannels = new[] { 4, 8 };
             options.Seed = 5;
-            options.Device = "cpu";
+            options.Device = SmallOptions.Device;
             var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.StableDeep(options)).Fit(data);
             return TestData.Scores(model.Transform(data)).SelectMany(s => s).ToArray();
         }

@@ -77,7 +77,7 @@ public sealed class InitializationAtDepthTests
         var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
         var options = new StableDeepOptions
         {
-            HiddenLayers = 2, HiddenSize = 128, Epochs = 40, BatchSize = 16, Seed = 3, Device = "cpu", ValidationFraction = 0.25f,
+            HiddenLayers = 2, HiddenSize = 128, Epochs = 40, BatchSize = 16, Seed = 3, Device = SmallOptions.Device, ValidationFraction = 0.25f,
             Dropout = 0, LearningRateSchedule = LearningRateScheduleKind.Constant, LearningRate = 0.01f,
         };
         var report = ml.MulticlassClassification.Trainers.StableDeep(options).Fit(data).TrainingReport;

@@ -11,7 +11,7 @@ public sealed class RunLengthTests
     public void AShortRunReachesItsPeakLearningRate()
     {
         var ml = new MLContext(1);
-        var options = new StableDeepOptions { Epochs = 10, Seed = 1, Device = "cpu" }; // 300 rows: 3 steps per epoch, 30 in all
+        var options = new StableDeepOptions { Epochs = 10, Seed = 1, Device = SmallOptions.Device }; // 300 rows: 3 steps per epoch, 30 in all
         var model = ml.MulticlassClassification.Trainers.StableDeep(options).Fit(TestData.Blobs(ml, rows: 300));
         double peak = model.TrainingHistory.Max(e => e.LearningRate);
         Assert.AreEqual(30L, model.TrainingHistory[^1].Steps);
@@ -41,7 +41,7 @@ public sealed class RunLengthTests
         Assert.AreEqual(4, options.ResolveEpochs(3), "an explicit epoch count is kept");
 
         var ml = new MLContext(1);
-        var model = ml.MulticlassClassification.Trainers.StableDeep(new StableDeepOptions { HiddenSize = 16, Seed = 1, Device = "cpu" })
+        var model = ml.MulticlassClassification.Trainers.StableDeep(new StableDeepOptions { HiddenSize = 16, Seed = 1, Device = SmallOptions.Device })
             .Fit(TestData.Blobs(ml, rows: 300));
         Assert.AreEqual(167, model.TrainingHistory.Count);
         Assert.IsTrue(model.TrainingHistory[^1].Steps >= DeepNetworkOptions.AutomaticMinimumSteps);
@@ -61,7 +61,7 @@ public sealed class RunLengthTests
     public void ALongHealthyRunWithSmallBatchesRaisesNoInstability(string dataSet)
     {
         var ml = new MLContext(1);
-        var options = new StableDeepOptions { Epochs = 40, BatchSize = 32, Seed = 1, Device = "cpu" };
+        var options = new StableDeepOptions { Epochs = 40, BatchSize = 32, Seed = 1, Device = SmallOptions.Device };
         ITransformer model = dataSet switch
         {
             "wine" => Fit(ml, TestData.Table(ml, "wine.csv"), options),

@@ -40,7 +40,7 @@ public sealed class ScaleFreeVerdictsTests
     {
         var ml = new MLContext(1);
         var data = NonlinearData.Regression(ml, rows: 600, seed: 2, targetScale: 1e6f);
-        var options = new StableDeepOptions { Epochs = 20, Seed = 1, Device = "cpu", StandardizeTargets = false, DiagnosticsInterval = 5 };
+        var options = new StableDeepOptions { Epochs = 20, Seed = 1, Device = SmallOptions.Device, StandardizeTargets = false, DiagnosticsInterval = 5 };
         var model = ml.Regression.Trainers.StableDeep(options).Fit(data);
         Assert.AreEqual(GradientHealthVerdict.Healthy, model.TrainingReport.Verdict, model.TrainingReport.Evidence);
         Assert.IsTrue(model.TrainingReport.Epochs[^1].Layers.Max(l => l.GradientNorm) > 1e3, "raw gradients are huge, and that alone is no fault");
@@ -50,7 +50,7 @@ public sealed class ScaleFreeVerdictsTests
     public void AReZeroNetIsHealthy()
     {
         var ml = new MLContext(1);
-        var options = new StableDeepOptions { HiddenLayers = 8, HiddenSize = 64, ReZero = true, Epochs = 5, Seed = 1, Device = "cpu", DiagnosticsInterval = 5 };
+        var options = new StableDeepOptions { HiddenLayers = 8, HiddenSize = 64, ReZero = true, Epochs = 5, Seed = 1, Device = SmallOptions.Device, DiagnosticsInterval = 5 };
         var model = ml.MulticlassClassification.Trainers.StableDeep(options).Fit(TestData.Blobs(ml, rows: 600));
         Assert.AreEqual(GradientHealthVerdict.Healthy, model.TrainingReport.Verdict, model.TrainingReport.Evidence);
     }
@@ -59,7 +59,7 @@ public sealed class ScaleFreeVerdictsTests
     public void AnAutoencoderIsHealthy()
     {
         var ml = new MLContext(1);
-        var options = new StableDeepAutoencoderOptions { EmbeddingSize = 16, Epochs = 5, BatchSize = 64, Seed = 3, Device = "cpu", DiagnosticsInterval = 5 };
+        var options = new StableDeepAutoencoderOptions { EmbeddingSize = 16, Epochs = 5, BatchSize = 64, Seed = 3, Device = SmallOptions.Device, DiagnosticsInterval = 5 };
         var autoencoder = ml.Transforms.StableDeepAutoencoder(options).Fit(TestData.MnistTrain(ml, 1000));
         Assert.AreEqual(GradientHealthVerdict.Healthy, autoencoder.TrainingReport.Verdict, autoencoder.TrainingReport.Evidence);
     }

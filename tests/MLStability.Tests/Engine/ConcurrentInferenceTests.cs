@@ -14,7 +14,7 @@ public sealed class ConcurrentInferenceTests
         var random = new Random(1);
         var features = Enumerable.Range(0, 64 * 8).Select(_ => (float)random.NextDouble()).ToArray();
         var labels = Enumerable.Range(0, 64).Select(i => i % 3).ToArray();
-        var options = new DeepNetworkOptions { HiddenLayers = 4, HiddenSize = 16, Epochs = 1, Device = "cpu" };
+        var options = new DeepNetworkOptions { HiddenLayers = 4, HiddenSize = 16, Epochs = 1, Device = SmallOptions.Device };
         using var model = new NetworkTrainer(options, 1).Train(new ClassificationData(features, labels, 8, 3));
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));

@@ -27,7 +27,7 @@ public sealed class DiagnosticsTests
     {
         HiddenLayers = depth, HiddenSize = 64, Activation = ActivationKind.Sigmoid, Initialization = InitializationKind.Default,
         ResidualConnections = false, Normalization = NormalizationKind.None, GradientClipping = GradientClippingKind.None,
-        Dropout = 0, Epochs = 2, BatchSize = 32, WarmupSteps = 0, Device = "cpu", DiagnosticsInterval = 2,
+        Dropout = 0, Epochs = 2, BatchSize = 32, WarmupSteps = 0, Device = SmallOptions.Device, DiagnosticsInterval = 2,
     };
 
     /// <summary>ReLU with N(0, 1) weights and SGD at 0.1: the seeds' exploding recipe.</summary>
@@ -36,7 +36,7 @@ public sealed class DiagnosticsTests
         HiddenLayers = 8, HiddenSize = 64, Activation = ActivationKind.ReLU, Initialization = InitializationKind.StandardNormal,
         ResidualConnections = false, Normalization = NormalizationKind.None, GradientClipping = GradientClippingKind.None,
         Optimizer = OptimizerKind.Sgd, LearningRate = (float)learningRate, LearningRateSchedule = LearningRateScheduleKind.Constant,
-        WeightDecay = 0, Dropout = 0, Epochs = 2, BatchSize = 32, WarmupSteps = 0, Device = "cpu", DiagnosticsInterval = 2,
+        WeightDecay = 0, Dropout = 0, Epochs = 2, BatchSize = 32, WarmupSteps = 0, Device = SmallOptions.Device, DiagnosticsInterval = 2,
     };
 
     private static TrainingReport Train(DeepNetworkOptions options)
@@ -59,7 +59,7 @@ public sealed class DiagnosticsTests
     [TestMethod]
     public void TheStablePresetAtTheSameDepthIsHealthy()
     {
-        var options = new DeepNetworkOptions { HiddenLayers = 20, HiddenSize = 64, Epochs = 2, BatchSize = 32, Device = "cpu", WarmupSteps = 5 };
+        var options = new DeepNetworkOptions { HiddenLayers = 20, HiddenSize = 64, Epochs = 2, BatchSize = 32, Device = SmallOptions.Device, WarmupSteps = 5 };
         var report = Train(options);
         Assert.AreEqual(GradientHealthVerdict.Healthy, report.Verdict, report.Evidence);
         Assert.IsTrue(report.FirstToLastGradientRatio is > 1e-2 and < 1e2, $"ratio {report.FirstToLastGradientRatio:E2}");

@@ -39,7 +39,7 @@ public sealed class GarbageCollectionStressTests
         {
             foreach (var (name, configure) in configurations)
             {
-                var options = new StableDeepOptions { HiddenLayers = 2, HiddenSize = 32, Epochs = 2, BatchSize = 32, Seed = 5, Device = "cpu", DiagnosticsInterval = 3 };
+                var options = new StableDeepOptions { HiddenLayers = 2, HiddenSize = 32, Epochs = 2, BatchSize = 32, Seed = 5, Device = SmallOptions.Device, DiagnosticsInterval = 3 };
                 configure(options);
                 var data = StreamedRows.Blobs(ml, 1500);
                 var model = ml.MulticlassClassification.Trainers.StableDeep(options).Fit(data);
@@ -47,7 +47,7 @@ public sealed class GarbageCollectionStressTests
                 Assert.IsTrue(accuracy > 0.5, $"{name}: accuracy {accuracy} (chance: 0.33)");
             }
             var rows = NonlinearData.Regression(ml, 1500, seed: 1);
-            var regression = ml.Regression.Trainers.StableDeep(new StableDeepOptions { HiddenLayers = 2, HiddenSize = 32, Epochs = 8, Seed = 5, Device = "cpu" }).Fit(rows);
+            var regression = ml.Regression.Trainers.StableDeep(new StableDeepOptions { HiddenLayers = 2, HiddenSize = 32, Epochs = 8, Seed = 5, Device = SmallOptions.Device }).Fit(rows);
             double r2 = ml.Regression.Evaluate(regression.Transform(rows)).RSquared;
             Assert.IsTrue(r2 > 0, $"regression R² {r2}");
         }

@@ -12,7 +12,7 @@ public sealed class RecurrentNetworkTests
     {
         Network = NetworkKind.Recurrent, InputShape = new[] { 100, 2 }, RecurrentCell = cell, RecurrentHiddenSize = 32,
         Normalization = NormalizationKind.None, Dropout = 0, Epochs = 10, BatchSize = 50, LearningRate = 0.01f,
-        WarmupSteps = 20, ValidationFraction = 0.2f, Device = "cpu",
+        WarmupSteps = 20, ValidationFraction = 0.2f, Device = SmallOptions.Device,
         StandardizeTargets = false, // validation MSE in the target's own units, comparable with the constant predictor's 0.167
     };
 

@@ -23,7 +23,7 @@ public sealed class TrainingLoopTests
 
     private static DeepNetworkOptions Small() => new()
     {
-        HiddenLayers = 3, HiddenSize = 16, Epochs = 4, BatchSize = 32, WarmupSteps = 5, Device = "cpu",
+        HiddenLayers = 3, HiddenSize = 16, Epochs = 4, BatchSize = 32, WarmupSteps = 5, Device = SmallOptions.Device,
     };
 
     [TestMethod]

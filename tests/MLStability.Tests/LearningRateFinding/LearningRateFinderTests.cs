@@ -18,7 +18,7 @@ public sealed class LearningRateFinderTests
         Epochs = 4,
         BatchSize = 64,
         Seed = 5,
-        Device = "cpu",
+        Device = SmallOptions.Device,
     };
 
     [TestMethod]

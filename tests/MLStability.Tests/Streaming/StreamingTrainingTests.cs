@@ -19,7 +19,7 @@ public sealed class StreamingTrainingTests
         Epochs = epochs,
         BatchSize = 64,
         Seed = 5,
-        Device = "cpu",
+        Device = SmallOptions.Device,
         DataLoading = loading,
     };
 
@@ -91,7 +91,7 @@ public sealed class StreamingTrainingTests
         var (digits, _) = Digits(ml, 600);
         float MeanReconstructionError(DataLoadingKind loading)
         {
-            var options = new StableDeepAutoencoderOptions { Epochs = 6, Seed = 5, Device = "cpu", DataLoading = loading, HiddenLayerSizes = new[] { 64 }, EmbeddingSize = 16 };
+            var options = new StableDeepAutoencoderOptions { Epochs = 6, Seed = 5, Device = SmallOptions.Device, DataLoading = loading, HiddenLayerSizes = new[] { 64 }, EmbeddingSize = 16 };
             var autoencoder = ml.Transforms.StableDeepAutoencoder(options).Fit(digits);
             return autoencoder.Transform(digits).GetColumn<float>("ReconstructionError").Average();
         }
@@ -123,7 +123,7 @@ public sealed class StreamingTrainingTests
         var wine = ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Table(ml, "wine.csv")).Transform(TestData.Table(ml, "wine.csv"));
         Assert.IsFalse(wine.CanShuffle);
         double Accuracy(DataLoadingKind loading) => ml.MulticlassClassification.Evaluate(
-            ml.MulticlassClassification.Trainers.StableDeep(new StableDeepOptions { Seed = 5, Device = "cpu", DataLoading = loading }).Fit(wine).Transform(wine)).MicroAccuracy;
+            ml.MulticlassClassification.Trainers.StableDeep(new StableDeepOptions { Seed = 5, Device = SmallOptions.Device, DataLoading = loading }).Fit(wine).Transform(wine)).MicroAccuracy;
         double inMemory = Accuracy(DataLoadingKind.InMemory), streamed = Accuracy(DataLoadingKind.Streaming);
         Assert.IsTrue(inMemory > 0.95, $"in memory {inMemory}");
         Assert.AreEqual(inMemory, streamed, 0.03, $"wine: in memory {inMemory}, streamed {streamed}");

@@ -9,7 +9,7 @@ public sealed class EveryOptionChangesTrainingTests
 {
     private static StableDeepOptions Base() => new()
     {
-        HiddenLayers = 2, HiddenSize = 16, Epochs = 3, BatchSize = 16, Seed = 3, Device = "cpu", WarmupSteps = 10,
+        HiddenLayers = 2, HiddenSize = 16, Epochs = 3, BatchSize = 16, Seed = 3, Device = SmallOptions.Device, WarmupSteps = 10,
         Activation = ActivationKind.LeakyReLU, Optimizer = OptimizerKind.AdamW, ClippingThreshold = 0.05f,
         LearningRateSchedule = LearningRateScheduleKind.Step, LearningRateDecaySteps = 20,
     };

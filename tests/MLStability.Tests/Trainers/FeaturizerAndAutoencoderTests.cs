@@ -50,7 +50,7 @@ public sealed class FeaturizerAndAutoencoderTests
     public void TheAutoencodersReconstructionErrorSeparatesNoiseImagesFromDigits()
     {
         var ml = new MLContext(seed: 1);
-        var options = new StableDeepAutoencoderOptions { EmbeddingSize = 16, Epochs = 5, BatchSize = 64, WarmupSteps = 20, Seed = 3, Device = "cpu" };
+        var options = new StableDeepAutoencoderOptions { EmbeddingSize = 16, Epochs = 5, BatchSize = 64, WarmupSteps = 20, Seed = 3, Device = SmallOptions.Device };
         var autoencoder = ml.Transforms.StableDeepAutoencoder(options).Fit(TestData.MnistTrain(ml, 2000));
         Assert.AreEqual(5, autoencoder.TrainingReport.Epochs.Count);
         Assert.IsTrue(autoencoder.TrainingReport.Epochs[^1].Layers.Any(l => l.Layer == "encoder.block0"), "per-layer diagnostics");
@@ -130,7 +130,7 @@ public sealed class FeaturizerAndAutoencoderTests
         var blobs = TestData.Blobs(ml, rows: 90);
         var options = new StableDeepAutoencoderOptions
         {
-            EmbeddingSize = 4, HiddenLayerSizes = new[] { 8 }, Epochs = 1, BatchSize = 16, Seed = 1, Device = "cpu",
+            EmbeddingSize = 4, HiddenLayerSizes = new[] { 8 }, Epochs = 1, BatchSize = 16, Seed = 1, Device = SmallOptions.Device,
             EmbeddingColumnName = "Code", ReconstructionErrorColumnName = "Surprise",
         };
         using var autoencoder = ml.Transforms.StableDeepAutoencoder(options).Fit(blobs);

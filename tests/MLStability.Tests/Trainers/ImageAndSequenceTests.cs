@@ -13,7 +13,7 @@ public sealed class ImageAndSequenceTests
     private static (ITransformer Model, IDataView Train, IDataView Test, double Accuracy) FitOnDigits(MLContext ml, StableDeepOptions options, int rows)
     {
         options.Seed = 5;
-        options.Device = "cpu";
+        options.Device = SmallOptions.Device;
         options.BatchSize = 32; // 63 steps per epoch on 2,000 rows
         options.WarmupSteps = 20;
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)

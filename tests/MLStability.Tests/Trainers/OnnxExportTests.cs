@@ -18,7 +18,7 @@ public sealed class OnnxExportTests
     private static StableDeepOptions Options(ActivationKind activation, NormalizationKind normalization, bool residual) => new()
     {
         HiddenLayerSizes = new[] { 16, 16, 8 }, Activation = activation, Normalization = normalization,
-        ResidualConnections = residual, Dropout = 0.3f, Epochs = 2, BatchSize = 16, Seed = 2, Device = "cpu", WarmupSteps = 4,
+        ResidualConnections = residual, Dropout = 0.3f, Epochs = 2, BatchSize = 16, Seed = 2, Device = SmallOptions.Device, WarmupSteps = 4,
         NormalizationGroups = 2, // groups of 4 or more units: a group of 1 or 2 amplifies rounding differences
     };
 

@@ -21,7 +21,7 @@ public sealed class PlainVersusResidualCnnTests
         options.WarmupSteps = 20;
         options.DiagnosticsInterval = 2;
         options.Seed = 3;
-        options.Device = "cpu";
+        options.Device = SmallOptions.Device;
         var keys = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
             .Fit(TestData.MnistTrain(ml, 1200));
         var model = ml.MulticlassClassification.Trainers.StableDeep(options).Fit(keys.Transform(TestData.MnistTrain(ml, 1200)));

@@ -11,7 +11,7 @@ public sealed class RegressionAndBinaryTests
     private static StableDeepOptions Options(int epochs = 30) => new()
     {
         HiddenLayers = 3, HiddenSize = 64, Epochs = epochs, BatchSize = 64, WarmupSteps = 20, Dropout = 0,
-        LearningRate = 3e-3f, Seed = 2, Device = "cpu",
+        LearningRate = 3e-3f, Seed = 2, Device = SmallOptions.Device,
     };
 
     [TestMethod]
