@@ -19,7 +19,9 @@ internal static class DeviceSelector
     public static torch.Device Resolve(string device)
     {
         TorchRuntime.EnsureLoaded();
-        return Resolve(device, torch.cuda.is_available, torch.cuda.device_count);
+        var resolved = Resolve(device, torch.cuda.is_available, torch.cuda.device_count);
+        TorchRuntime.UseFullFloat32(resolved);
+        return resolved;
     }
 
     /// <summary>Resolves the device against the given CUDA probes (a seam for tests).</summary>

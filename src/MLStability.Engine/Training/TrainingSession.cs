@@ -30,6 +30,8 @@ internal sealed class TrainingSession : IDisposable
     private readonly TrainingObjective objective;
     private readonly StepGradientRecorder stepGradients;
     private readonly BFloat16Compute? precision;
+    private readonly int seed;
+    private readonly torch.Device device;
     private int epoch = 1;
     private long step;
     private bool stopped;
@@ -38,6 +40,8 @@ internal sealed class TrainingSession : IDisposable
     {
         network = fit.Network;
         precision = fit.Precision;
+        this.seed = seed;
+        device = fit.Device;
         this.options = options;
         this.log = log;
         this.observers = observers;
@@ -91,6 +95,7 @@ internal sealed class TrainingSession : IDisposable
     private bool RunEpoch()
     {
         var clock = Stopwatch.StartNew();
+        TorchRuntime.SeedDeviceForEpoch(seed, epoch, device);
         network.train();
         double lossSum = 0, learningRate = 0;
         long rowsSeen = 0;
