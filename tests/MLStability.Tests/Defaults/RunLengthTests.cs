@@ -69,31 +69,31 @@ public sealed class RunLengthTests
     public void ALongHealthyRunWithSmallBatchesRaisesNoInstability(string dataSet)
     {
         var ml = new MLContext(1);
-        var options = new StableDeepOptions { Epochs = 40, BatchSize = 32, Seed = 1, Device = SmallOptions.Device };
+        // The defaults, run for 40 epochs in batches of 32, then the case's own settings.
+        static StableDeepOptions LongRun(Action<StableDeepOptions>? change = null) => SmallOptions.Defaults(o =>
+        {
+            o.Epochs = 40;
+            o.BatchSize = 32;
+            change?.Invoke(o);
+        });
         ITransformer model = dataSet switch
         {
-            "wine" => Fit(ml, TestData.Table(ml, "wine.csv"), options),
+            "wine" => Fit(ml, TestData.Table(ml, "wine.csv"), LongRun()),
             // The MLP the automatic depth keeps on this table, over its periodic embedding (64 features: embedded).
-            "digits 8x8" => Fit(ml, TestData.Table(ml, "digits.csv"), With(options, o =>
+            "digits 8x8" => Fit(ml, TestData.Table(ml, "digits.csv"), LongRun(o =>
             {
                 o.HiddenLayers = DeepNetworkOptions.AutomaticHiddenLayers;
                 o.NumericEmbedding = NumericEmbeddingKind.Periodic;
             })),
-            "breast cancer" => ml.BinaryClassification.Trainers.StableDeep(options).Fit(TestData.Table(ml, "breast-cancer.csv", DataKind.Boolean)),
+            "breast cancer" => ml.BinaryClassification.Trainers.StableDeep(LongRun()).Fit(TestData.Table(ml, "breast-cancer.csv", DataKind.Boolean)),
             // The default MLP of more than 2,000 rows (the run had 4,000 digits), on 1,500 of them.
-            _ => Fit(ml, TestData.MnistTrain(ml, 1500), With(options, o => o.HiddenLayers = DeepNetworkOptions.AutomaticHiddenLayers)),
+            _ => Fit(ml, TestData.MnistTrain(ml, 1500), LongRun(o => o.HiddenLayers = DeepNetworkOptions.AutomaticHiddenLayers)),
         };
         var report = model is StableDeepPredictionTransformer deep ? deep.TrainingReport
             : ((IEnumerable<ITransformer>)model).OfType<StableDeepPredictionTransformer>().Single().TrainingReport;
         Assert.AreEqual(0, report.Events.Count, string.Join("; ", report.Events));
         Assert.AreEqual(GradientHealthVerdict.Healthy, report.Verdict, report.Evidence);
         Assert.AreEqual(40, report.Epochs.Count);
-    }
-
-    private static StableDeepOptions With(StableDeepOptions options, Action<StableDeepOptions> change)
-    {
-        change(options);
-        return options;
     }
 
     private static ITransformer Fit(MLContext ml, IDataView data, StableDeepOptions options) =>
