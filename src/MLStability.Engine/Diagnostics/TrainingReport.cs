@@ -182,8 +182,8 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
     /// <summary>Recurrent networks' per-step input gradients on the last training batch.</summary>
     public IReadOnlyList<double>? StepGradientsAtEnd { get; set; }
 
-    /// <summary>The kernel self-check's verdicts for this network.</summary>
-    public IReadOnlyList<KernelRoute> KernelRoutes { get; init; } = Array.Empty<KernelRoute>();
+    /// <summary>The kernel self-check's verdicts for this network, and the routes its training steps' audit added.</summary>
+    public IReadOnlyList<KernelRoute> KernelRoutes { get; set; } = Array.Empty<KernelRoute>();
 
     /// <summary>How an automatic HiddenLayers was chosen, or null.</summary>
     public DepthSelection? DepthSelection { get; init; }

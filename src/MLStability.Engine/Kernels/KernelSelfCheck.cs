@@ -57,16 +57,18 @@ public static class KernelSelfCheck
 
     /// <summary>
     /// Checks every kernel family and shape class that <paramref name="network"/> uses on <paramref name="device"/>,
-    /// routes its convolutions and recurrent layers, and returns the verdicts (also logged). Only CPUs are checked.
+    /// at the image sizes or sequence lengths it runs and at the training batch <paramref name="batchSize"/>, routes
+    /// its convolutions and recurrent layers, and returns the verdicts (also logged). Only CPUs are checked.
     /// Throws <see cref="KernelFaultException"/> when a kernel is wrong and no route is right.
     /// </summary>
-    internal static IReadOnlyList<KernelRoute> Prepare(DeepNetwork network, DeepNetworkOptions options, torch.Device device, Action<string>? log)
+    internal static IReadOnlyList<KernelRoute> Prepare(DeepNetwork network, DeepNetworkOptions options, torch.Device device, long batchSize, Action<string>? log)
     {
         var mode = Mode;
         if (device.type != DeviceType.CPU || mode == KernelRoutingMode.Library)
             return Array.Empty<KernelRoute>();
         var clock = Stopwatch.StartNew();
         var routes = new List<KernelRoute>();
+        long steps = network is RecurrentNetwork recurrent ? recurrent.Steps : 1;
         lock (CheckLock)
         {
             // Building check modules draws from the global generator: put it back as it was.
@@ -74,7 +76,7 @@ public static class KernelSelfCheck
             try
             {
                 foreach (var module in network.modules())
-                    Route(module, mode, routes);
+                    Route(module, mode, Math.Max(1, batchSize), steps, routes);
                 if (network is not RecurrentNetwork)
                     routes.Add(Decide("Activation", $"{options.Activation}", mode, (LibraryRoute, g => ElementaryKernels.Activation(options.Activation, options.LeakyReLUSlope, g))));
             }
@@ -88,26 +90,38 @@ public static class KernelSelfCheck
         return distinct;
     }
 
-    private static void Route(nn.Module module, KernelRoutingMode mode, List<KernelRoute> routes)
+    /// <summary>
+    /// The intra-op thread counts a kernel check runs at: one thread first (the faults seen were deterministic there),
+    /// then the count training uses, <paramref name="repeats"/> times (they were random there).
+    /// </summary>
+    internal static IEnumerable<int> CheckThreadCounts(int repeats)
+    {
+        int training = IntraOpThreads.Current;
+        yield return 1;
+        for (int i = 0; training > 1 && i < repeats; i++)
+            yield return training;
+    }
+
+    /// <summary>The candidates for a convolution shape class, LibTorch's kernel first, then the workarounds by speed.</summary>
+    internal static (string Route, Func<Generator, KernelError> Error)[] ConvolutionCandidates(ConvolutionShape shape) =>
+        Enum.GetValues<ConvolutionRoute>()
+            .Select(route => (route.ToString(), (Func<Generator, KernelError>)(g => ConvolutionKernels.Check(shape, ConvolutionKernels.For(route), g))))
+            .ToArray();
+
+    private static void Route(nn.Module module, KernelRoutingMode mode, long batch, long steps, List<KernelRoute> routes)
     {
         switch (module)
         {
             case ConvUnit unit:
-                var convolution = unit.Shape;
-                var verdict = Decide("Convolution", convolution.ToString(), mode,
-                    (LibraryRoute, g => ConvolutionKernels.Check(convolution, ConvolutionKernels.Library, g)),
-                    (nameof(ConvolutionRoute.Unfold), g => ConvolutionKernels.Check(convolution, ConvolutionKernels.Unfold, g)));
+                var convolution = unit.Shape with { Batch = batch };
+                var verdict = Decide(ConvolutionFamily, convolution.ToString(), mode, ConvolutionCandidates(convolution));
                 unit.Route = Enum.Parse<ConvolutionRoute>(verdict.Route);
                 routes.Add(verdict);
                 break;
             case RecurrentLayer layer:
-                var shape = layer.Shape;
-                var inference = Decide("Recurrent inference", shape.ToString(), mode,
-                    (LibraryRoute, g => RecurrentKernels.CheckInference(shape, RecurrentKernels.Library, g)),
-                    (nameof(RecurrentRoute.Composed), g => RecurrentKernels.CheckInference(shape, Composed(shape), g)));
-                var training = Decide("Recurrent training", shape.ToString(), mode,
-                    (LibraryRoute, g => RecurrentKernels.CheckTraining(shape, RecurrentKernels.Library, g)),
-                    (nameof(RecurrentRoute.Composed), g => RecurrentKernels.CheckTraining(shape, Composed(shape), g)));
+                var shape = layer.Shape with { Steps = steps, Batch = batch };
+                var inference = Decide("Recurrent inference", shape.ToString(), mode, RecurrentCandidates(shape, RecurrentKernels.CheckInference));
+                var training = Decide("Recurrent training", shape.ToString(), mode, RecurrentCandidates(shape, RecurrentKernels.CheckTraining));
                 layer.InferenceRoute = Enum.Parse<RecurrentRoute>(inference.Route);
                 layer.TrainingRoute = Enum.Parse<RecurrentRoute>(training.Route);
                 routes.Add(inference);
@@ -121,9 +135,9 @@ public static class KernelSelfCheck
                 long width = norm.weight!.shape[0];
                 routes.Add(Decide("LayerNorm", $"{width}", mode, (LibraryRoute, g => ElementaryKernels.LayerNorm(width, g))));
                 break;
-            case BatchNorm batch:
-                long channels = batch.weight!.shape[0];
-                bool spatial = batch is BatchNorm2d;
+            case BatchNorm batchNorm:
+                long channels = batchNorm.weight!.shape[0];
+                bool spatial = batchNorm is BatchNorm2d;
                 routes.Add(Decide("BatchNorm", $"{channels}{(spatial ? ", images" : "")}", mode, (LibraryRoute, g => ElementaryKernels.BatchNorm(channels, spatial, g))));
                 break;
             case RmsNormalization rms:
@@ -136,6 +150,48 @@ public static class KernelSelfCheck
                 routes.Add(Decide("GroupNorm", $"{groups} groups, {groupChannels}", mode, (LibraryRoute, g => ElementaryKernels.GroupNorm(groups, groupChannels, g))));
                 break;
         }
+    }
+
+    /// <summary>
+    /// After a training step's audit found <paramref name="unit"/>'s convolution wrong (<paramref name="error"/>, relative),
+    /// moves it to the next route that passes the check at its shape and makes that the process's verdict for the shape
+    /// class, so that later fits start on it. Throws <see cref="KernelFaultException"/> when no later route is right.
+    /// </summary>
+    internal static KernelRoute RouteAfterAudit(ConvUnit unit, long batch, double error, long step)
+    {
+        var shape = unit.Shape with { Batch = batch };
+        var candidates = ConvolutionCandidates(shape).SkipWhile(c => c.Route != unit.Route.ToString()).Skip(1).ToArray();
+        KernelRoute verdict;
+        lock (CheckLock)
+        {
+            using var state = random.get_rng_state();
+            try
+            {
+                verdict = candidates.Length == 0
+                    ? throw Fault(ConvolutionFamily, shape.ToString(), new[] { $"{unit.Route} off by {Format(error)} at training step {step}" })
+                    : Choose(ConvolutionFamily, shape.ToString(), KernelRoutingMode.Auto, candidates);
+            }
+            finally
+            {
+                random.set_rng_state(state);
+            }
+        }
+        verdict = verdict with { LibraryError = unit.Route == ConvolutionRoute.Library ? error : double.NaN, DetectedAtStep = step };
+        Verdicts[$"{Mode}|{ConvolutionFamily}|{shape}"] = verdict;
+        unit.Route = Enum.Parse<ConvolutionRoute>(verdict.Route);
+        return verdict;
+    }
+
+    private const string ConvolutionFamily = "Convolution";
+
+    private static (string Route, Func<Generator, KernelError> Error)[] RecurrentCandidates(RecurrentShape shape,
+        Func<RecurrentShape, Func<nn.Module, Tensor, Tensor>, Generator, KernelError> check)
+    {
+        var candidates = new List<(string, Func<Generator, KernelError>)> { (LibraryRoute, g => check(shape, RecurrentKernels.Library, g)) };
+        if (OneDnnSwitch.IsAvailable)
+            candidates.Add((nameof(RecurrentRoute.WithoutOneDnn), g => check(shape, RecurrentKernels.WithoutOneDnn, g)));
+        candidates.Add((nameof(RecurrentRoute.Composed), g => check(shape, Composed(shape), g)));
+        return candidates.ToArray();
     }
 
     private static Func<nn.Module, Tensor, Tensor> Composed(RecurrentShape shape) =>
@@ -156,16 +212,20 @@ public static class KernelSelfCheck
         return verdict;
     }
 
-    /// <summary><see cref="Decide"/> without the cache: tests feed it deliberately wrong kernels.</summary>
+    /// <summary>
+    /// <see cref="Decide"/> without the cache: the first candidate that passes its check; in Safe mode the first
+    /// workaround that passes, without trying LibTorch's kernel. Tests feed it deliberately wrong kernels.
+    /// </summary>
     internal static KernelRoute Choose(string family, string shape, KernelRoutingMode mode,
         params (string Route, Func<Generator, KernelError> Error)[] candidates)
     {
         double libraryError = double.NaN;
         var errors = new List<string>();
-        int first = mode == KernelRoutingMode.Safe ? candidates.Length - 1 : 0;
-        for (int i = first; i < candidates.Length; i++)
+        bool skipLibrary = mode == KernelRoutingMode.Safe && candidates.Any(c => c.Route != LibraryRoute);
+        foreach (var (route, check) in candidates)
         {
-            var (route, check) = candidates[i];
+            if (skipLibrary && route == LibraryRoute)
+                continue;
             KernelError error;
             using (var generator = new Generator(CheckSeed))
                 error = check(generator);
@@ -175,13 +235,15 @@ public static class KernelSelfCheck
                 return new KernelRoute(family, shape, route, libraryError, error.Error, error.Allowed);
             errors.Add($"{route} off by {Format(error.Error)}, allowed {Format(error.Allowed)}");
         }
-        throw new KernelFaultException(
-            $"Kernel self-check: on this processor ({Processor}) {family} [{shape}] computes wrong values in float32 " +
-            $"({string.Join(", ", errors)}; relative to a float64 reference), and no route " +
-            "around it is right. Training or scoring would be silently wrong, so MLStability stops here. Please report " +
-            "this message with the LibTorch version (docs/hardware-correctness.md). Setting " +
-            $"{ModeVariable}=library skips the check at your own risk.");
+        throw Fault(family, shape, errors);
     }
+
+    private static KernelFaultException Fault(string family, string shape, IEnumerable<string> errors) => new(
+        $"Kernel self-check: on this processor ({Processor}) {family} [{shape}] computes wrong values in float32 " +
+        $"({string.Join(", ", errors)}; relative to a float64 reference), and no route " +
+        "around it is right. Training or scoring would be silently wrong, so MLStability stops here. Please report " +
+        "this message with the LibTorch version (docs/hardware-correctness.md). Setting " +
+        $"{ModeVariable}=library skips the check at your own risk.");
 
     /// <summary>One log line: what was checked, how long it took, and every route taken.</summary>
     internal static string Summary(IReadOnlyCollection<KernelRoute> routes, TimeSpan elapsed)

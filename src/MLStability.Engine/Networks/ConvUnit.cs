@@ -14,6 +14,7 @@ internal sealed class ConvUnit : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv;
     private readonly nn.Module<Tensor, Tensor>? norm;
     private readonly long kernel, stride;
+    private readonly ImageSize inputSize;
     private ConvolutionKernels.Convolution convolve = ConvolutionKernels.Library;
     private ConvolutionRoute route;
 
@@ -25,9 +26,11 @@ internal sealed class ConvUnit : nn.Module<Tensor, Tensor>
     /// <param name="normalization">The normalization after the convolution, or None.</param>
     /// <param name="normalizedChannels">Channels the normalization sees: the output's, or the input's for pre-norm.</param>
     /// <param name="groups">Groups of <see cref="NormalizationKind.GroupNorm"/>.</param>
+    /// <param name="inputSize">The size of the images the convolution gets.</param>
     public ConvUnit(string name, long inputChannels, long outputChannels, long kernel, long stride,
-        NormalizationKind normalization, long normalizedChannels, int groups) : base(name)
+        NormalizationKind normalization, long normalizedChannels, int groups, ImageSize inputSize) : base(name)
     {
+        this.inputSize = inputSize;
         this.kernel = kernel;
         this.stride = stride;
         norm = Normalizations.Create(normalization, normalizedChannels, groups, spatial: true);
@@ -38,8 +41,12 @@ internal sealed class ConvUnit : nn.Module<Tensor, Tensor>
 
     public Conv2d Conv => conv;
 
-    /// <summary>The convolution's shape class, for the kernel self-check.</summary>
-    public ConvolutionShape Shape => new(conv.weight!.shape[1], conv.weight.shape[0], kernel, stride, conv.bias is not null);
+    /// <summary>The size of the images the convolution makes.</summary>
+    public ImageSize OutputSize => inputSize.After(kernel, stride);
+
+    /// <summary>The convolution's shape class (at a batch of 2 until the self-check sets the training batch).</summary>
+    public ConvolutionShape Shape => new(conv.weight!.shape[1], conv.weight.shape[0], kernel, stride, conv.bias is not null,
+        inputSize.Height, inputSize.Width);
 
     /// <summary>How the convolution is computed (set by the kernel self-check; LibTorch's kernel until then).</summary>
     public ConvolutionRoute Route
@@ -57,7 +64,25 @@ internal sealed class ConvUnit : nn.Module<Tensor, Tensor>
     /// <summary>Convolution, then normalization.</summary>
     public override Tensor forward(Tensor input) => Normalize(Convolve(input));
 
-    public Tensor Convolve(Tensor input) => convolve(input, conv.weight!, conv.bias, stride);
+    public Tensor Convolve(Tensor input)
+    {
+        if (!Recording || !input.requires_grad || input.dtype != ScalarType.Float32 || !torch.is_grad_enabled())
+            return convolve(input, conv.weight!, conv.bias, stride);
+        // A view of the input collects exactly this convolution's input gradient (the input itself may feed a shortcut
+        // too). Not alias(): two aliases of one tensor share the gradient autograd keeps for them.
+        Tensor watched = input.view(input.shape);
+        watched.retain_grad();
+        Tensor output = convolve(watched, conv.weight!, conv.bias, stride);
+        output.retain_grad();
+        Recorded = new AuditedConvolution(watched, output);
+        return output;
+    }
+
+    /// <summary>Set by <see cref="ConvolutionAudit"/> for one training step: keep the gradients the audit reads.</summary>
+    internal bool Recording { get; set; }
+
+    /// <summary>This step's input and output, with their gradients kept, while <see cref="Recording"/>; else null.</summary>
+    internal AuditedConvolution? Recorded { get; set; }
 
     public Tensor Normalize(Tensor input) => norm is null ? input : Normalizations.Forward(norm, input);
 

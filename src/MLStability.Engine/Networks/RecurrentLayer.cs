@@ -79,9 +79,12 @@ internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Runs the cell over [N, T, input] by the route of the current autograd mode.</summary>
-    private Tensor Run(Tensor sequence) => (torch.is_grad_enabled() ? TrainingRoute : InferenceRoute) == RecurrentRoute.Composed
-        ? RecurrentKernels.Composed(Kind, sequence, RecurrentKernels.Weights(cell, Directions))
-        : RecurrentKernels.Library(cell, sequence);
+    private Tensor Run(Tensor sequence) => (torch.is_grad_enabled() ? TrainingRoute : InferenceRoute) switch
+    {
+        RecurrentRoute.Composed => RecurrentKernels.Composed(Kind, sequence, RecurrentKernels.Weights(cell, Directions)),
+        RecurrentRoute.WithoutOneDnn => RecurrentKernels.WithoutOneDnn(cell, sequence),
+        _ => RecurrentKernels.Library(cell, sequence),
+    };
 
     /// <summary>Emits the layer over a [T, N, input] sequence; returns the [T, N, output] sequence.</summary>
     public string ExportOnnx(OnnxGraphBuilder graph, string sequence)

@@ -36,17 +36,20 @@ internal sealed class ResNetNetwork : DeepNetwork
         int[] stages = options.ResNetChannels;
         // A pre-norm network's stem is a bare convolution: the first block normalizes and activates its output.
         var stemNorm = preNorm ? NormalizationKind.None : options.EffectiveNormalization;
-        stem = new ConvUnit("stem", channels, stages[0], 3, 1, stemNorm, stages[0], options.NormalizationGroups);
+        stem = new ConvUnit("stem", channels, stages[0], 3, 1, stemNorm, stages[0], options.NormalizationGroups, new ImageSize(height, width));
         stemActivation = Activations.Create(activationKind, leakySlope);
         stemProbe = new ActivationProbe(activationKind);
         long inputChannels = stages[0];
+        var size = stem.OutputSize;
         for (int s = 0; s < stages.Length; s++)
         {
             for (int b = 0; b < options.ResNetBlocksPerStage; b++)
             {
                 long stride = s > 0 && b == 0 ? 2 : 1;
-                blocks.Add(new ResidualConvBlock($"stage{s}_block{b}", inputChannels, stages[s], stride, options));
+                var block = new ResidualConvBlock($"stage{s}_block{b}", inputChannels, stages[s], stride, options, size);
+                blocks.Add(block);
                 inputChannels = stages[s];
+                size = block.OutputSize;
             }
         }
         if (preNorm)

@@ -22,7 +22,13 @@ internal sealed class ResidualConvBlock : nn.Module<Tensor, Tensor>
     private readonly ActivationKind activationKind;
     private readonly float leakySlope;
 
-    public ResidualConvBlock(string name, long inputChannels, long outputChannels, long stride, DeepNetworkOptions options) : base(name)
+    /// <param name="name">Module name.</param>
+    /// <param name="inputChannels">Channels in.</param>
+    /// <param name="outputChannels">Channels out.</param>
+    /// <param name="stride">1, or 2 to halve the image.</param>
+    /// <param name="options">Normalization, activation, residual and initialization options.</param>
+    /// <param name="inputSize">The size of the images the block gets.</param>
+    public ResidualConvBlock(string name, long inputChannels, long outputChannels, long stride, DeepNetworkOptions options, ImageSize inputSize) : base(name)
     {
         preNorm = options.PreNormalization;
         residual = options.ResidualConnections;
@@ -30,10 +36,10 @@ internal sealed class ResidualConvBlock : nn.Module<Tensor, Tensor>
         leakySlope = options.LeakyReLUSlope;
         var kind = options.EffectiveNormalization;
         int groups = options.NormalizationGroups;
-        first = new ConvUnit("conv1", inputChannels, outputChannels, 3, stride, kind, preNorm ? inputChannels : outputChannels, groups);
-        second = new ConvUnit("conv2", outputChannels, outputChannels, 3, 1, kind, outputChannels, groups);
+        first = new ConvUnit("conv1", inputChannels, outputChannels, 3, stride, kind, preNorm ? inputChannels : outputChannels, groups, inputSize);
+        second = new ConvUnit("conv2", outputChannels, outputChannels, 3, 1, kind, outputChannels, groups, first.OutputSize);
         if (residual && (stride != 1 || inputChannels != outputChannels))
-            projection = new ConvUnit("shortcut", inputChannels, outputChannels, 1, stride, preNorm ? NormalizationKind.None : kind, outputChannels, groups);
+            projection = new ConvUnit("shortcut", inputChannels, outputChannels, 1, stride, preNorm ? NormalizationKind.None : kind, outputChannels, groups, inputSize);
         activation1 = Activations.Create(activationKind, leakySlope);
         activation2 = Activations.Create(activationKind, leakySlope);
         branchScale = options.ReZero ? new Parameter(torch.zeros(1)) : null;
@@ -50,6 +56,9 @@ internal sealed class ResidualConvBlock : nn.Module<Tensor, Tensor>
     public ConvUnit First => first;
 
     public ConvUnit Second => second;
+
+    /// <summary>The size of the images the block makes.</summary>
+    public ImageSize OutputSize => second.OutputSize;
 
     public ConvUnit? Projection => projection;
 

@@ -260,9 +260,10 @@ internal sealed class NetworkTrainer
             {
                 if (options.Initialization == InitializationKind.Lsuv)
                     InitializeLsuv(network, train, scaling, device);
-                var kernelRoutes = KernelSelfCheck.Prepare(network, options, device, log);
+                long batch = Math.Min(options.BatchSize, input.TrainingRows); // what TrainingSession trains on
+                var kernelRoutes = KernelSelfCheck.Prepare(network, options, device, batch, log);
                 if (options.Precision == PrecisionKind.BFloat16)
-                    (precision, kernelRoutes) = PrepareBFloat16(network, Build, train, scaling, device, kernelRoutes);
+                    (precision, kernelRoutes) = PrepareBFloat16(network, Build, train, scaling, device, batch, kernelRoutes);
                 return use(new PreparedFit(network, device, train, input.TrainingRows, input.Objective, scaling, kernelRoutes, precision,
                     batchSize => input.CreateBatches(scaling, device, batchSize)) { DepthSelection = depthSelection });
             }
@@ -308,7 +309,7 @@ internal sealed class NetworkTrainer
     /// in float32) when the copy disagrees, with the verdict added to the kernel routes either way.
     /// </summary>
     private (BFloat16Compute? Precision, IReadOnlyList<KernelRoute> Routes) PrepareBFloat16(DeepNetwork network, Func<DeepNetwork> build,
-        SupervisedData train, DataScaling scaling, torch.Device device, IReadOnlyList<KernelRoute> routes)
+        SupervisedData train, DataScaling scaling, torch.Device device, long batch, IReadOnlyList<KernelRoute> routes)
     {
         if (!BFloat16Support.IsNative(device))
             log?.Invoke($"Warning: Precision = BFloat16 on {KernelSelfCheck.Processor}, which has no AVX512_BF16 or AMX: LibTorch " +
@@ -316,7 +317,7 @@ internal sealed class NetworkTrainer
         var copy = build();
         copy.to(device);
         var precision = new BFloat16Compute(network, copy);
-        KernelSelfCheck.Prepare(copy, options, device, log: null); // the master's verdicts (cached): the same routes
+        KernelSelfCheck.Prepare(copy, options, device, batch, log: null); // the master's verdicts (cached): the same routes
         if (KernelSelfCheck.Mode == KernelRoutingMode.Library)
             return (precision, routes);
         double error;

@@ -32,6 +32,7 @@ internal sealed class TrainingSession : IDisposable
     private readonly BFloat16Compute? precision;
     private readonly int seed;
     private readonly torch.Device device;
+    private readonly ConvolutionAudit? audit;
     private int epoch = 1;
     private long step;
     private bool stopped;
@@ -58,6 +59,7 @@ internal sealed class TrainingSession : IDisposable
         epochs = options.ResolveEpochs(stepsPerEpoch);
         schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * epochs);
         stepGradients = new StepGradientRecorder(network, stepsPerEpoch * epochs, report);
+        audit = ConvolutionAudit.For(network, device, float32Steps: precision is null);
         // Only checkpoints need it, and the in-memory one reads every feature value once.
         fingerprint = new Lazy<string>(() => Fingerprint(options, epochs, network, batches.Fingerprint, seed));
     }
@@ -139,32 +141,68 @@ internal sealed class TrainingSession : IDisposable
     {
         foreach (var observer in stepObservers)
             observer.OnStepStart(network, step);
-        optimizer.ZeroGrad();
         var (input, targets) = batch.Materialize();
         bool recordSteps = stepGradients.Records(step);
         if (recordSteps)
             input.requires_grad_(true);
+        audit?.BeginStep(step);
+        try
+        {
+            Tensor loss = Forward(input, targets);
+            double lossValue = loss.item<float>();
+            if (guard.CheckLoss(lossValue) is InstabilityKind lossProblem)
+                return Drop(lossProblem, lossValue, double.NaN);
+
+            loss.backward();
+            AuditGradients(input, targets);
+            precision?.MoveGradients();
+            if (recordSteps)
+                stepGradients.Record(step, input);
+            foreach (var observer in stepObservers)
+                observer.OnGradientsComputed(network, step);
+            var (gradientProblem, gradientNorm) = guard.ClipAndCheckGradients();
+            if (gradientProblem is InstabilityKind problem)
+                return Drop(problem, lossValue, gradientNorm);
+
+            optimizer.MomentumOverride = schedule.MomentumAt(step - 1); // the step counter already counts this step
+            optimizer.Step(learningRate);
+            foreach (var observer in stepObservers)
+                observer.OnStepEnd(network, step);
+            return guard.Accept(step, lossValue) ? lossValue : Drop(InstabilityKind.NonFiniteGradient, lossValue, gradientNorm);
+        }
+        finally
+        {
+            audit?.EndStep();
+        }
+    }
+
+    /// <summary>Zeroes the gradients and returns the loss of a forward pass over the batch.</summary>
+    private Tensor Forward(Tensor input, Tensor targets)
+    {
+        optimizer.ZeroGrad();
+        input.grad?.zero_();
         Tensor output = precision is null ? network.forward(input) : precision.Forward(input);
-        Tensor loss = objective.Loss(output, targets);
-        double lossValue = loss.item<float>();
-        if (guard.CheckLoss(lossValue) is InstabilityKind lossProblem)
-            return Drop(lossProblem, lossValue, double.NaN);
+        return objective.Loss(output, targets);
+    }
 
-        loss.backward();
-        precision?.MoveGradients();
-        if (recordSteps)
-            stepGradients.Record(step, input);
-        foreach (var observer in stepObservers)
-            observer.OnGradientsComputed(network, step);
-        var (gradientProblem, gradientNorm) = guard.ClipAndCheckGradients();
-        if (gradientProblem is InstabilityKind problem)
-            return Drop(problem, lossValue, gradientNorm);
-
-        optimizer.MomentumOverride = schedule.MomentumAt(step - 1); // the step counter already counts this step
-        optimizer.Step(learningRate);
-        foreach (var observer in stepObservers)
-            observer.OnStepEnd(network, step);
-        return guard.Accept(step, lossValue) ? lossValue : Drop(InstabilityKind.NonFiniteGradient, lossValue, gradientNorm);
+    /// <summary>
+    /// Lets the audit check this step's convolution gradients; for every convolution it finds wrong, moves it to its
+    /// next route (logged and reported) and computes the step again, so that no wrong gradient reaches the weights.
+    /// </summary>
+    private void AuditGradients(Tensor input, Tensor targets)
+    {
+        while (audit?.Findings(step) is { Count: > 0 } findings)
+        {
+            foreach (var finding in findings)
+            {
+                var verdict = KernelSelfCheck.RouteAfterAudit(finding.Unit, batchSize, finding.Error, step);
+                report.KernelRoutes = report.KernelRoutes.Append(verdict).ToArray();
+                log?.Invoke($"Kernel audit at training step {step} ({finding.Check} check on the real batch): {verdict}. " +
+                            "The step is computed again on the new route.");
+            }
+            audit.BeginStep(step);
+            Forward(input, targets).backward();
+        }
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ public sealed class OnnxAgreementAcrossShapesTests
     private static void AssertAgreement(DeepNetworkOptions options, int featureCount, string what)
     {
         var network = NetworkFactory.Create(featureCount, Classes, options);
-        KernelSelfCheck.Prepare(network, options, torch.CPU, null);
+        KernelSelfCheck.Prepare(network, options, torch.CPU, Rows, null);
         network.eval();
         using var model = new TrainedClassifier(network, torch.CPU, featureCount, Classes, new TrainingReportBuilder(options).Build(Array.Empty<InstabilityEvent>()));
         var random = new Random(featureCount + options.RecurrentHiddenSize + options.ResNetChannels[0]);
