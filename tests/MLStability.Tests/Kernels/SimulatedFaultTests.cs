@@ -1,5 +1,6 @@
 using Microsoft.ML.Transforms;
 using MLStability.Networks;
+using MLStability.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -174,6 +175,19 @@ public sealed class SimulatedFaultTests
         }
         Console.WriteLine($"simulated Zen 5 without routes: {unrouted:F4}");
         Assert.IsTrue(unrouted < healthy - 0.2, $"without routes {unrouted:F4}, healthy {healthy:F4}");
+    }
+
+    /// <summary>The run-wide simulation (MLSTABILITY_TEST_SIMULATED_FAULTS=zen5, as CI runs some classes) is really in place.</summary>
+    [TestMethod]
+    public void TheRunWideSimulationIsInPlaceExactlyWhenAskedFor()
+    {
+        bool asked = Environment.GetEnvironmentVariable(SimulatedFaults.Variable) == "zen5";
+        Assert.AreEqual(asked, TestRunSetup.Simulating);
+        if (!asked)
+            return;
+        KernelSelfCheck.ForgetVerdicts();
+        var library = ConvolutionKernels.Check(CatalogShape, ConvolutionKernels.Library, new Generator(1));
+        Assert.IsFalse(library.Passes, $"the simulated small-output convolution fault is not in place (off by {library.Error})");
     }
 
     /// <summary>A ResNet [4, 8] trained through the ML.NET pipeline on 2,000 digits, accuracy on 500 others.</summary>
