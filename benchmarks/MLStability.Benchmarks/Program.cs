@@ -5,6 +5,7 @@
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- diagnostics [--epochs N] [--rows N] [--rounds N] [--depth N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- tabular [--folds N] [--only NAME]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- streaming [--rows N] [--features N] [--fitting-rows N] [--rounds N] [--epochs N] [--skip-large]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- routes [--rounds N] [--steps N] [--batch N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- precision [--epochs N] [--rows N] [--rounds N] [--data DIR] [--depth N] [--width N] [--device NAME]
 using MLStability.Benchmarks;
 
@@ -19,11 +20,12 @@ return mode switch
     "tabular" => TabularBenchmark.Run(rest),
     "precision" => PrecisionBenchmark.Run(rest),
     "streaming" => StreamingBenchmark.Run(rest),
+    "routes" => RouteBenchmark.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|scoring|diagnostics|tabular|precision|streaming] [options]");
+    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|scoring|diagnostics|tabular|precision|streaming|routes] [options]");
     return 2;
 }
