@@ -120,8 +120,8 @@ public static class KernelSelfCheck
                 break;
             case RecurrentLayer layer:
                 var shape = layer.Shape with { Steps = steps, Batch = batch };
-                var inference = Decide("Recurrent inference", shape.ToString(), mode, RecurrentCandidates(shape, RecurrentKernels.CheckInference));
-                var training = Decide("Recurrent training", shape.ToString(), mode, RecurrentCandidates(shape, RecurrentKernels.CheckTraining));
+                var inference = Decide("Recurrent inference", shape.ToString(), mode, RecurrentCandidates(shape, RecurrentKernels.CheckInference, inference: true));
+                var training = Decide("Recurrent training", shape.ToString(), mode, RecurrentCandidates(shape, RecurrentKernels.CheckTraining, inference: false));
                 layer.InferenceRoute = Enum.Parse<RecurrentRoute>(inference.Route);
                 layer.TrainingRoute = Enum.Parse<RecurrentRoute>(training.Route);
                 routes.Add(inference);
@@ -184,10 +184,13 @@ public static class KernelSelfCheck
 
     private const string ConvolutionFamily = "Convolution";
 
+    /// <summary>The candidates for a recurrent shape class, LibTorch's kernel first, then the workarounds by speed.</summary>
     private static (string Route, Func<Generator, KernelError> Error)[] RecurrentCandidates(RecurrentShape shape,
-        Func<RecurrentShape, Func<nn.Module, Tensor, Tensor>, Generator, KernelError> check)
+        Func<RecurrentShape, Func<nn.Module, Tensor, Tensor>, Generator, KernelError> check, bool inference)
     {
         var candidates = new List<(string, Func<Generator, KernelError>)> { (LibraryRoute, g => check(shape, RecurrentKernels.Library, g)) };
+        if (inference)
+            candidates.Add((nameof(RecurrentRoute.TrainingKernel), g => check(shape, RecurrentKernels.TrainingKernel, g)));
         if (OneDnnSwitch.IsAvailable)
             candidates.Add((nameof(RecurrentRoute.WithoutOneDnn), g => check(shape, RecurrentKernels.WithoutOneDnn, g)));
         candidates.Add((nameof(RecurrentRoute.Composed), g => check(shape, Composed(shape), g)));

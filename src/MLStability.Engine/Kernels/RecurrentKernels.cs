@@ -10,6 +10,12 @@ internal enum RecurrentRoute
     /// <summary>LibTorch's LSTM/GRU/RNN (oneDNN's RNN primitives on x86 CPUs).</summary>
     Library,
     /// <summary>
+    /// Inference only: LibTorch's module run with autograd on and its output detached, so that oneDNN runs its
+    /// training primitive (<c>forward_training</c>), which was right where its inference primitive was wrong, at
+    /// close to its speed.
+    /// </summary>
+    TrainingKernel,
+    /// <summary>
     /// LibTorch's LSTM/GRU/RNN with oneDNN switched off for the call (<see cref="OneDnnSwitch"/>): LibTorch's native
     /// cells, which were right where oneDNN's LSTM inference kernel was wrong, and faster than the composed equations.
     /// LibTorch fixes a recurrent layer's backward pass when it runs the forward one, so this holds for training too.
@@ -42,6 +48,13 @@ internal static class RecurrentKernels
 {
     /// <summary>Runs LibTorch's module over [N, T, F] (batch first); returns [N, T, directions x H].</summary>
     public static Tensor Library(nn.Module cell, Tensor input) => LibTorchKernels.Recurrent(cell, input);
+
+    /// <summary>Runs LibTorch's module with autograd on (its training kernel) and returns the detached output.</summary>
+    public static Tensor TrainingKernel(nn.Module cell, Tensor input)
+    {
+        using var grad = enable_grad();
+        return LibTorchKernels.Recurrent(cell, input).detach();
+    }
 
     /// <summary>Runs LibTorch's module with oneDNN switched off for the call.</summary>
     public static Tensor WithoutOneDnn(nn.Module cell, Tensor input)

@@ -83,6 +83,7 @@ internal sealed class RecurrentLayer : nn.Module<Tensor, Tensor>
     {
         RecurrentRoute.Composed => RecurrentKernels.Composed(Kind, sequence, RecurrentKernels.Weights(cell, Directions)),
         RecurrentRoute.WithoutOneDnn => RecurrentKernels.WithoutOneDnn(cell, sequence),
+        RecurrentRoute.TrainingKernel => RecurrentKernels.TrainingKernel(cell, sequence), // set for inference only
         _ => RecurrentKernels.Library(cell, sequence),
     };
 

@@ -52,6 +52,8 @@ public sealed class RouteTests
         Assert.IsTrue(inference.Passes && inference.Error < 1e-5, $"inference off by {inference.Error}");
         Assert.IsTrue(training.Passes && training.Error < 1e-5, $"training off by {training.Error}");
         Assert.IsTrue(OneDnnSwitch.IsOneDnnEnabled, "the route gave the switch back");
+        var trainingKernel = RecurrentKernels.CheckInference(shape, RecurrentKernels.TrainingKernel, new Generator(3));
+        Assert.IsTrue(trainingKernel.Passes && trainingKernel.Error < 1e-5, $"inference by the training kernel off by {trainingKernel.Error}");
     }
 
     [TestMethod]

@@ -131,7 +131,7 @@ public sealed class SimulatedFaultTests
     }
 
     [TestMethod]
-    public void AnLstmWrongWithoutAutogradIsRoutedAroundOneDnnForInferenceOnly()
+    public void AnLstmWrongWithoutAutogradScoresThroughItsTrainingKernelAndTrainsOnTheLibrary()
     {
         var options = new DeepNetworkOptions { Network = NetworkKind.Recurrent, InputShape = new[] { 5, 3 }, RecurrentHiddenSize = 12, Dropout = 0 };
         using var network = NetworkFactory.Create(15, 2, options);
@@ -142,11 +142,28 @@ public sealed class SimulatedFaultTests
         using var fault = SimulatedFaults.LstmInference();
         var routes = KernelSelfCheck.Prepare(network, options, torch.CPU, batchSize: 7, null);
         var inference = routes.Single(r => r.Family == "Recurrent inference");
-        Assert.AreEqual(OneDnnSwitch.IsAvailable ? nameof(RecurrentRoute.WithoutOneDnn) : nameof(RecurrentRoute.Composed), inference.Route);
+        Assert.AreEqual(nameof(RecurrentRoute.TrainingKernel), inference.Route);
         Assert.IsTrue(inference.LibraryError > 0.1, $"library error {inference.LibraryError}");
         Assert.AreEqual(KernelSelfCheck.LibraryRoute, routes.Single(r => r.Family == "Recurrent training").Route);
         using (torch.no_grad())
             Assert.IsTrue(network.forward(input).allclose(expected, rtol: 0, atol: 1e-5), "routed scores differ from LibTorch's right ones");
+    }
+
+    [TestMethod]
+    public void AnLstmWrongWithAndWithoutAutogradRunsWithoutOneDnnInBoth()
+    {
+        var options = new DeepNetworkOptions { Network = NetworkKind.Recurrent, InputShape = new[] { 5, 3 }, RecurrentHiddenSize = 16, Dropout = 0 };
+        using var network = NetworkFactory.Create(15, 2, options);
+        using var input = torch.randn(7, 15);
+        Tensor expected;
+        using (torch.no_grad())
+            expected = network.forward(input);
+        using var fault = SimulatedFaults.LstmInference(withAutogradToo: true);
+        var routes = KernelSelfCheck.Prepare(network, options, torch.CPU, batchSize: 7, null);
+        string route = OneDnnSwitch.IsAvailable ? nameof(RecurrentRoute.WithoutOneDnn) : nameof(RecurrentRoute.Composed);
+        Assert.AreEqual(route, routes.Single(r => r.Family == "Recurrent inference").Route);
+        Assert.AreEqual(route, routes.Single(r => r.Family == "Recurrent training").Route);
+        Assert.IsTrue(network.forward(input).allclose(expected, rtol: 0, atol: 1e-5), "routed training-mode outputs differ from LibTorch's right ones");
     }
 
     [TestMethod]
