@@ -133,37 +133,56 @@ public sealed class SimulatedFaultTests
     [TestMethod]
     public void AnLstmWrongWithoutAutogradScoresThroughItsTrainingKernelAndTrainsOnTheLibrary()
     {
-        var options = new DeepNetworkOptions { Network = NetworkKind.Recurrent, InputShape = new[] { 5, 3 }, RecurrentHiddenSize = 12, Dropout = 0 };
-        using var network = NetworkFactory.Create(15, 2, options);
-        using var input = torch.randn(7, 15);
-        Tensor expected;
-        using (torch.no_grad())
-            expected = network.forward(input);
+        using var lstm = new RightLstm(hidden: 12);
         using var fault = SimulatedFaults.LstmInference();
-        var routes = KernelSelfCheck.Prepare(network, options, torch.CPU, batchSize: 7, null);
+        var routes = lstm.Prepare();
         var inference = routes.Single(r => r.Family == "Recurrent inference");
         Assert.AreEqual(nameof(RecurrentRoute.TrainingKernel), inference.Route);
         Assert.IsTrue(inference.LibraryError > 0.1, $"library error {inference.LibraryError}");
         Assert.AreEqual(KernelSelfCheck.LibraryRoute, routes.Single(r => r.Family == "Recurrent training").Route);
         using (torch.no_grad())
-            Assert.IsTrue(network.forward(input).allclose(expected, rtol: 0, atol: 1e-5), "routed scores differ from LibTorch's right ones");
+            lstm.AssertScoresAreRight();
     }
 
     [TestMethod]
     public void AnLstmWrongWithAndWithoutAutogradRunsWithoutOneDnnInBoth()
     {
-        var options = new DeepNetworkOptions { Network = NetworkKind.Recurrent, InputShape = new[] { 5, 3 }, RecurrentHiddenSize = 16, Dropout = 0 };
-        using var network = NetworkFactory.Create(15, 2, options);
-        using var input = torch.randn(7, 15);
-        Tensor expected;
-        using (torch.no_grad())
-            expected = network.forward(input);
+        using var lstm = new RightLstm(hidden: 16);
         using var fault = SimulatedFaults.LstmInference(withAutogradToo: true);
-        var routes = KernelSelfCheck.Prepare(network, options, torch.CPU, batchSize: 7, null);
+        var routes = lstm.Prepare();
         string route = OneDnnSwitch.IsAvailable ? nameof(RecurrentRoute.WithoutOneDnn) : nameof(RecurrentRoute.Composed);
         Assert.AreEqual(route, routes.Single(r => r.Family == "Recurrent inference").Route);
         Assert.AreEqual(route, routes.Single(r => r.Family == "Recurrent training").Route);
-        Assert.IsTrue(network.forward(input).allclose(expected, rtol: 0, atol: 1e-5), "routed training-mode outputs differ from LibTorch's right ones");
+        lstm.AssertScoresAreRight(); // with autograd on: the training route
+    }
+
+    /// <summary>An LSTM network of one hidden size and its outputs on a batch, computed before any stand-in is in place.</summary>
+    private sealed class RightLstm : IDisposable
+    {
+        private readonly DeepNetworkOptions options;
+        private readonly DeepNetwork network;
+        private readonly Tensor input, expected;
+
+        public RightLstm(int hidden)
+        {
+            options = new DeepNetworkOptions { Network = NetworkKind.Recurrent, InputShape = new[] { 5, 3 }, RecurrentHiddenSize = hidden, Dropout = 0 };
+            network = NetworkFactory.Create(15, 2, options);
+            input = torch.randn(7, 15);
+            using (torch.no_grad())
+                expected = network.forward(input);
+        }
+
+        public IReadOnlyList<KernelRoute> Prepare() => KernelSelfCheck.Prepare(network, options, torch.CPU, batchSize: 7, null);
+
+        public void AssertScoresAreRight() =>
+            Assert.IsTrue(network.forward(input).allclose(expected, rtol: 0, atol: 1e-5), "routed outputs differ from LibTorch's right ones");
+
+        public void Dispose()
+        {
+            network.Dispose();
+            input.Dispose();
+            expected.Dispose();
+        }
     }
 
     [TestMethod]
