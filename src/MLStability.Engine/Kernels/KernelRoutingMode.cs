@@ -6,10 +6,10 @@ namespace MLStability;
 /// </summary>
 internal enum KernelRoutingMode
 {
-    /// <summary>"auto" (default): check LibTorch's kernels against references and route around the wrong ones.</summary>
+    /// <summary>"auto" (default): check LibTorch's kernels against references, audit training steps, and route around the wrong ones.</summary>
     Auto,
-    /// <summary>"safe": use the workaround of every family that has one, checked against the reference, without trying LibTorch's kernel.</summary>
+    /// <summary>"safe": use the first workaround of every family that has one that passes its check, without trying LibTorch's kernel.</summary>
     Safe,
-    /// <summary>"library": no checks; LibTorch's kernels everywhere (the behaviour before the self-check existed).</summary>
+    /// <summary>"library": no checks and no audit; LibTorch's kernels everywhere (the behaviour before the self-check existed).</summary>
     Library,
 }

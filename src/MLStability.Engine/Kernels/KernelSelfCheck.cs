@@ -11,9 +11,12 @@ namespace MLStability;
 /// <summary>
 /// Checks, once per process and shape class, that LibTorch's float32 CPU kernels for the operations a network uses
 /// compute what their float64 reference formulas compute, and routes each routed layer (convolutions, recurrent
-/// cells) to an implementation that does. Faults seen: oneDNN's AVX-512 RNN inference kernels and small-channel
-/// convolution input gradients (docs/hardware-correctness.md). Verdicts are cached, so only the first fit of a shape
-/// class pays (milliseconds). The check draws its data from a generator of its own and leaves TorchSharp's global
+/// cells) to the fastest implementation that does. Faults seen: oneDNN's AVX-512 LSTM inference kernel and the input
+/// gradient of small-output convolutions, which on the Zen 5 was wrong in every call with one thread and only in some
+/// with two (docs/hardware-correctness.md). So convolutions and recurrent layers are checked at the image sizes, steps
+/// and batch training uses, once with one intra-op thread and then with the training threads; the training-step
+/// audit (<see cref="ConvolutionAudit"/>) looks for what a check cannot see. Verdicts are cached, so only the first fit
+/// of a shape class pays. The check draws its data from a generator of its own and leaves TorchSharp's global
 /// generator as it found it, so seeded training stays bit-identical whether or not the check ran.
 /// </summary>
 public static class KernelSelfCheck

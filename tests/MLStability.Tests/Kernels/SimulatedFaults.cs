@@ -60,7 +60,7 @@ internal static class SimulatedFaults
 
     /// <summary>LibTorch's forward convolution wrong too (no route but im2col is right): outputs off by 10%.</summary>
     public static IDisposable WrongForward() => LibTorchKernels.Replace((input, weight, bias, stride) =>
-        LibTorchKernels.DirectConvolution(input, weight, bias, stride).mul(1.1f), null);
+        RightConvolution(input, weight, bias, stride).mul(1.1f), null);
 
     /// <summary>
     /// The Zen 5 LSTM fault: without autograd, LSTMs of the catalog's hidden sizes are off by 0.3 (deterministic);
@@ -84,13 +84,23 @@ internal static class SimulatedFaults
 
     private enum Corruption { None, Mirrored, NaN }
 
-    /// <summary>LibTorch's convolution whose input gradient is <paramref name="corruption"/> (forward and weight gradient right).</summary>
+    /// <summary>A right convolution whose input gradient is then <paramref name="corruption"/> (forward and weight gradient right).</summary>
     private static Tensor Convolve(Tensor input, Tensor weight, Tensor? bias, long stride, Corruption corruption)
     {
         if (corruption == Corruption.None || !input.requires_grad || !torch.is_grad_enabled())
-            return LibTorchKernels.DirectConvolution(input, weight, bias, stride);
-        return LibTorchKernels.DirectConvolution(CorruptGradient.apply(input, corruption == Corruption.NaN), weight, bias, stride);
+            return RightConvolution(input, weight, bias, stride);
+        return RightConvolution(CorruptGradient.apply(input, corruption == Corruption.NaN), weight, bias, stride);
     }
+
+    /// <summary>
+    /// The stand-ins' right convolution on any CPU, the real Zen 5 included: LibTorch's output and weight gradient, and
+    /// the input gradient as a forward convolution (the kernels that were right there). Its inner calls come back
+    /// through the stand-in without an input gradient to compute, which leaves them to LibTorch.
+    /// </summary>
+    private static Tensor RightConvolution(Tensor input, Tensor weight, Tensor? bias, long stride) =>
+        input.requires_grad && torch.is_grad_enabled()
+            ? ForwardInputGradientFunction.Convolve(input, weight, bias, stride)
+            : LibTorchKernels.DirectConvolution(input, weight, bias, stride);
 
     private static bool IsBidirectional(LSTM lstm) => lstm.named_parameters().Any(p => p.name.EndsWith("_reverse", StringComparison.Ordinal));
 
