@@ -71,6 +71,24 @@ public sealed class SimulatedFaultTests
     }
 
     [TestMethod]
+    public void AFaultInOneCallOfTwentyIsFoundWithinTheFitAndTheFitEndsOnTheRoute()
+    {
+        var options = ResNet(side: 6, channels: new[] { 3, 5 });
+        options.Epochs = 60; // 360 steps: 36 audited after the shadow steps
+        TrainedClassifier model;
+        using (SimulatedFaults.LaterInSomeCalls(rightCalls: 0, oneIn: 20, seed: 7))
+            model = new NetworkTrainer(options, seed: 2).Train(KernelTestData.Images(rows: 96, side: 6, seed: 3));
+        using (model)
+        {
+            var routed = model.Report.KernelRoutes.Where(r => r.Family == "Convolution" && r.IsRouted).ToArray();
+            Assert.IsTrue(routed.Length > 0, model.Report.ToString());
+            Assert.IsTrue(routed.All(r => r.Route == nameof(ConvolutionRoute.ForwardInputGradient)), string.Join("\n", routed.AsEnumerable()));
+            Assert.IsTrue(model.Report.Completed);
+            Console.WriteLine(string.Join("\n", routed.AsEnumerable()));
+        }
+    }
+
+    [TestMethod]
     public void TheAuditFindsAWrongInputGradientOnTheRealBatchByBothChecks()
     {
         var options = ResNet(side: 6, channels: new[] { 3, 5 });
