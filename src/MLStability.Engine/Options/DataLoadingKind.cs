@@ -5,8 +5,9 @@ public enum DataLoadingKind
 {
     /// <summary>
     /// In memory when the data fits <see cref="DeepNetworkOptions.MemoryBudgetMegabytes"/>, else streaming. When the
-    /// view does not know its row count, rows are read into memory until the budget is reached, and the fit switches
-    /// to streaming if it is.
+    /// view does not know its row count (text files, LoadFromEnumerable), rows are read into memory up to 256 MB (or
+    /// the MemoryBudgetMegabytes set), kept in memory when the view ends within that, and streamed from the start
+    /// when it does not: a source larger than memory never has more than that sample held.
     /// </summary>
     Auto,
     /// <summary>Every row is read once into memory (and onto the training device): the fastest path for data that fits.</summary>

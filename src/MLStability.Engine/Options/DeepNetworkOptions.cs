@@ -312,7 +312,9 @@ public class DeepNetworkOptions
     /// <summary>
     /// The memory the in-memory path may use for the training data under <see cref="DataLoadingKind.Auto"/>, in
     /// megabytes: the dense rows take features x rows x 4 bytes about three times over (the rows read, the tensor and
-    /// the validation split). Default null: a quarter of the memory available to the process. Valid range [1, +inf).
+    /// the validation split). Default null: a quarter of the memory available to the process for a view that knows its
+    /// row count, and 256 MB of a view that does not (which may be larger than memory: Auto holds what it reads while it
+    /// decides). Valid range [1, +inf).
     /// </summary>
     public int? MemoryBudgetMegabytes { get; set; }
 

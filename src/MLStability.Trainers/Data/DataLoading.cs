@@ -5,8 +5,10 @@ namespace MLStability.Trainers;
 
 /// <summary>
 /// Chooses how a fit gets its rows (<see cref="DeepNetworkOptions.DataLoading"/>) and gets them: into memory, or as a
-/// streamed source. Under Auto the in-memory copy must fit the memory budget; a view that does not know its row count
-/// is read into memory until the budget is reached, and streamed if it is.
+/// streamed source. Under Auto the in-memory copy must fit the memory budget. A view that does not know its row count
+/// (text files, LoadFromEnumerable) may be larger than memory, and every row read before deciding is held: it is read
+/// into memory up to <see cref="UnknownLengthLimitBytes"/> (256 MB unless MemoryBudgetMegabytes is set), kept there
+/// if it ends within that, and streamed from the start if it does not.
 /// </summary>
 internal static class DataLoading
 {
@@ -19,6 +21,16 @@ internal static class DataLoading
     /// <summary>The in-memory budget: MemoryBudgetMegabytes, or a quarter of the memory available to the process.</summary>
     public static long BudgetBytes(DeepNetworkOptions options) =>
         options.MemoryBudgetMegabytes is int megabytes ? megabytes * (1L << 20) : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
+
+    /// <summary>What Auto reads of a view of unknown length before it streams, by default: a bounded sample, not the budget.</summary>
+    public const long UnknownLengthSampleBytes = 256L << 20;
+
+    /// <summary>
+    /// How much of a view that does not know its row count Auto reads into memory before it streams: the budget when
+    /// MemoryBudgetMegabytes is set (the user's choice), else the smaller of the budget and <see cref="UnknownLengthSampleBytes"/>.
+    /// </summary>
+    public static long UnknownLengthLimitBytes(DeepNetworkOptions options) =>
+        options.MemoryBudgetMegabytes is null ? Math.Min(BudgetBytes(options), UnknownLengthSampleBytes) : BudgetBytes(options);
 
     /// <summary>Loads the rows as the options say; <paramref name="label"/> null for the autoencoder (features are targets).</summary>
     public static Rows Load(DeepNetworkOptions options, IDataView input, LabelColumn? label, string featureName, int featureCount, IChannel channel)
@@ -36,19 +48,22 @@ internal static class DataLoading
             channel.Info(MessageSensitivity.None, Streaming($"{rows:N0} rows of {featureCount:N0} features need about {Megabytes(rows * BytesPerRow(featureCount))} in memory", budget));
             return new Rows(null, streamed);
         }
+        if (known is not null)
+            return new Rows(TrainingDataReader.Read(input, label, featureName, featureCount, channel), null);
+        long sample = UnknownLengthLimitBytes(options), sampleRows = sample / BytesPerRow(featureCount);
         try
         {
-            return new Rows(TrainingDataReader.Read(input, label, featureName, featureCount, channel, limit), null);
+            return new Rows(TrainingDataReader.Read(input, label, featureName, featureCount, channel, sampleRows), null);
         }
         catch (RowLimitExceededException)
         {
-            channel.Info(MessageSensitivity.None, Streaming($"the view does not know its row count, and more than {limit:N0} rows of {featureCount:N0} features need more", budget));
+            channel.Info(MessageSensitivity.None, Streaming($"the view does not know its row count, and more than {sampleRows:N0} rows of {featureCount:N0} features need more", sample));
             return new Rows(null, streamed);
         }
     }
 
     private static string Streaming(string why, long budget) =>
-        $"StableDeep: streaming the training data (DataLoading = Auto): {why} than the budget of {Megabytes(budget)} (MemoryBudgetMegabytes).";
+        $"StableDeep: streaming the training data (DataLoading = Auto): {why} than the {Megabytes(budget)} Auto may hold in memory (MemoryBudgetMegabytes).";
 
     private static string Megabytes(long bytes) => $"{bytes / (1 << 20):N0} MB";
 }
