@@ -1,4 +1,4 @@
-// The MNIST pipeline: a deep MLP (or a ResNet, or an LSTM over rows, with --network) trained with MLStability's StableDeep trainer inside a standard ML.NET pipeline.
+// The MNIST pipeline: a deep MLP (or a ResNet, an LSTM or a Transformer over rows, with --network) trained with MLStability's StableDeep trainer inside a standard ML.NET pipeline.
 // MNIST is by Yann LeCun, Corinna Cortes and Christopher J.C. Burges; the bundled 10,000 digits are a subset.
 using System.Diagnostics;
 using Microsoft.ML;
@@ -45,6 +45,8 @@ string network = options.Network switch
 {
     NetworkKind.ResNet => $"ResNet [{string.Join(", ", options.ResNetChannels)}] x {options.ResNetBlocksPerStage} blocks",
     NetworkKind.Recurrent => $"{options.RecurrentCell} x {options.RecurrentLayers} of {options.RecurrentHiddenSize} units over 28 rows",
+    NetworkKind.Transformer => $"{options.EffectiveNormalizationPlacement} Transformer, {options.TransformerLayers} blocks of width {options.ModelWidth}, " +
+                               $"{options.AttentionHeads} heads, over 28 rows",
     _ => $"{options.HiddenLayers ?? DeepNetworkOptions.AutomaticHiddenLayers} hidden layers x {options.HiddenSize?.ToString() ?? "automatic (256 for these 8,000 rows)"}",
 };
 Console.WriteLine($"Network: {network}, {options.Activation}, " +

@@ -18,7 +18,8 @@ internal sealed class SampleArguments
           --download            download full MNIST into a cache folder and use it
           --mirror URL          the mirror for --download
           --network NAME        mlp (default); resnet: StableDeepOptions.ForImages(1, 28, 28); lstm, gru, rnn:
-                                StableDeepOptions.ForSequences(28, 28, cell), sequential MNIST by rows.
+                                StableDeepOptions.ForSequences(28, 28, cell), sequential MNIST by rows; transformer:
+                                Network = Transformer, InputShape = [28, 28] (a Transformer encoder over the 28 rows).
                                 The other options then change that preset.
           --epochs N            training epochs (default 10)
           --hidden-layers N     hidden layers (default 4)
@@ -37,10 +38,16 @@ internal sealed class SampleArguments
           --no-warmup           no learning-rate warmup, constant schedule
           --default-init        TorchSharp's default initialization instead of He
           --no-dropout          switch dropout off
+          --dropout X           dropout probability (default 0.1)
+          --weight-decay X      weight decay (default 1e-4)
           --batch-size N        rows per mini-batch (default 128)
           --channels A,B,C      ResNet stage channels (default 16,32,64)
           --blocks N            ResNet blocks per stage (default 1)
           --recurrent-size N    recurrent state size (default 128)
+          --layers N            Transformer blocks (default 4)
+          --heads N             Transformer attention heads (default 4)
+          --width N             Transformer model width (default 64)
+          --placement NAME      Transformer normalization: PreNorm (default), PostNorm, DeepNorm
           --data-loading NAME   Auto (default), InMemory or Streaming (read the digits through cursors every epoch)
           --precision NAME      Float32 (default) or BFloat16 (mixed precision; slow on CPUs without AVX512_BF16/AMX)
           --tensorboard DIR     write TensorBoard event files into DIR while training (tensorboard --logdir DIR)
@@ -70,6 +77,10 @@ internal sealed class SampleArguments
                 case "--channels": o.ResNetChannels = Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--blocks": o.ResNetBlocksPerStage = NextInt(); break;
                 case "--recurrent-size": o.RecurrentHiddenSize = NextInt(); break;
+                case "--layers": o.TransformerLayers = NextInt(); break;
+                case "--heads": o.AttentionHeads = NextInt(); break;
+                case "--width": o.ModelWidth = NextInt(); break;
+                case "--placement": o.NormalizationPlacement = Enum.Parse<NormalizationPlacement>(Next(), ignoreCase: true); break;
                 case "--hidden-layers": o.HiddenLayers = NextInt(); break;
                 case "--hidden-size": o.HiddenSize = NextInt(); break;
                 case "--seed": o.Seed = NextInt(); break;
@@ -86,6 +97,8 @@ internal sealed class SampleArguments
                 case "--no-warmup": o.WarmupSteps = 0; o.LearningRateSchedule = LearningRateScheduleKind.Constant; break;
                 case "--default-init": o.Initialization = InitializationKind.Default; break;
                 case "--no-dropout": o.Dropout = 0; break;
+                case "--dropout": o.Dropout = float.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--weight-decay": o.WeightDecay = float.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--no-feature-scaling": o.FeatureScaling = FeatureScalingKind.None; break;
                 case "--tensorboard": o.TensorBoardDirectory = Next(); break;
                 case "--data-loading": o.DataLoading = Enum.Parse<DataLoadingKind>(Next(), ignoreCase: true); break;
@@ -107,7 +120,8 @@ internal sealed class SampleArguments
         "lstm" => StableDeepOptions.ForSequences(28, 28, RecurrentCellKind.LSTM), // 28 steps (rows) of 28 pixels
         "gru" => StableDeepOptions.ForSequences(28, 28, RecurrentCellKind.GRU),
         "rnn" => StableDeepOptions.ForSequences(28, 28, RecurrentCellKind.Vanilla),
-        _ => throw new ArgumentException($"Unknown network '{name}': use mlp, resnet, lstm, gru or rnn."),
+        "transformer" => new StableDeepOptions { Network = NetworkKind.Transformer, InputShape = new[] { 28, 28 } },
+        _ => throw new ArgumentException($"Unknown network '{name}': use mlp, resnet, lstm, gru, rnn or transformer."),
     };
 }
 

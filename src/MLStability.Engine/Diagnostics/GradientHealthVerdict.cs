@@ -15,4 +15,9 @@ public enum GradientHealthVerdict
     SaturatedUnits,
     /// <summary>More than half of the ReLU-family units are dead (no positive output for any row of a batch).</summary>
     DeadUnits,
+    /// <summary>
+    /// A Transformer block's attention has collapsed: its rows' mean entropy is below a tenth of log(tokens), each
+    /// query attending to about one key (entropy collapse, Zhai et al. 2023, which precedes divergence).
+    /// </summary>
+    AttentionCollapse,
 }

@@ -13,7 +13,7 @@ namespace MLStability;
 /// </summary>
 internal sealed class GradientMonitor : ITrainingObserver
 {
-    private const int Columns = 8; // gradient, weight, non-finite, activation x4, update ratio
+    private const int Columns = 9; // gradient, weight, non-finite, activation x4, attention entropy (NaN: none), update ratio
     private readonly int interval;
     private double[,]? sums;
     private int samples;
@@ -47,8 +47,9 @@ internal sealed class GradientMonitor : ITrainingObserver
         {
             Tensor weight = layer.Weight, gradient = weight.grad ?? torch.zeros_like(weight);
             Tensor activation = layer.Probe?.LastStatistics ?? torch.zeros(4, device: weight.device);
+            Tensor entropy = layer.Attention?.LastEntropy?.view(1) ?? torch.full(1, double.NaN, device: weight.device);
             // The non-finite fraction is filled in on the host: a finite norm means every value is finite.
-            rows.Add(torch.cat(new[] { torch.stack(new[] { gradient.norm(), weight.norm(), zero }), activation }));
+            rows.Add(torch.cat(new[] { torch.stack(new[] { gradient.norm(), weight.norm(), zero }), activation, entropy }));
         }
         pending = torch.stack(rows);
         weightsBefore = layers.Select(l => l.Weight.detach().clone()).ToArray();
@@ -85,9 +86,10 @@ internal sealed class GradientMonitor : ITrainingObserver
         if (sums is null || samples == 0)
             return (Array.Empty<LayerStatistics>(), 0);
         var result = names.Select((name, l) => new LayerStatistics(name,
-            GradientNorm: sums[l, 0] / samples, WeightNorm: sums[l, 1] / samples, UpdateRatio: sums[l, 7] / samples,
+            GradientNorm: sums[l, 0] / samples, WeightNorm: sums[l, 1] / samples, UpdateRatio: sums[l, 8] / samples,
             NonFiniteGradientFraction: sums[l, 2] / samples, ActivationMean: sums[l, 3] / samples,
-            ActivationStd: sums[l, 4] / samples, SaturatedFraction: sums[l, 5] / samples, DeadFraction: sums[l, 6] / samples)).ToArray();
+            ActivationStd: sums[l, 4] / samples, SaturatedFraction: sums[l, 5] / samples, DeadFraction: sums[l, 6] / samples,
+            AttentionEntropy: double.IsNaN(sums[l, 7]) ? null : sums[l, 7] / samples)).ToArray();
         int count = samples;
         sums = null;
         samples = 0;

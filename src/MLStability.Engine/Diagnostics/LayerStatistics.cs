@@ -10,6 +10,8 @@ namespace MLStability;
 /// <param name="ActivationStd">Standard deviation of the activation output.</param>
 /// <param name="SaturatedFraction">Sigmoid/tanh: fraction of outputs within 0.01 of a bound; 0 for other activations.</param>
 /// <param name="DeadFraction">ReLU family: fraction of units with no positive output in the batch; 0 for sigmoid/tanh.</param>
+/// <param name="AttentionEntropy">A Transformer block's attention: the mean entropy of its attention rows divided by
+/// log(tokens) (1: uniform, 0: every query attends to one key); null for other layers.</param>
 public sealed record LayerStatistics(
     string Layer,
     double GradientNorm,
@@ -19,4 +21,5 @@ public sealed record LayerStatistics(
     double ActivationMean,
     double ActivationStd,
     double SaturatedFraction,
-    double DeadFraction);
+    double DeadFraction,
+    double? AttentionEntropy = null);

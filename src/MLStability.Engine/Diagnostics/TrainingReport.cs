@@ -121,10 +121,12 @@ public sealed class TrainingReport
         if (last != null)
         {
             md.AppendLine().AppendLine($"Layers in epoch {last.Progress.Epoch} (averages of {last.SampledSteps} sampled steps):").AppendLine();
-            md.AppendLine("| layer | grad norm | weight norm | update/weight | non-finite | act mean | act std | saturated | dead |");
-            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+            bool attention = last.Layers.Any(l => l.AttentionEntropy != null);
+            md.AppendLine("| layer | grad norm | weight norm | update/weight | non-finite | act mean | act std | saturated | dead |" + (attention ? " attn entropy |" : ""));
+            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (attention ? " --- |" : ""));
             foreach (var l in last.Layers)
-                md.AppendLine($"| {l.Layer} | {F(l.GradientNorm)} | {F(l.WeightNorm)} | {F(l.UpdateRatio)} | {F(l.NonFiniteGradientFraction)} | {F(l.ActivationMean)} | {F(l.ActivationStd)} | {F(l.SaturatedFraction)} | {F(l.DeadFraction)} |");
+                md.AppendLine($"| {l.Layer} | {F(l.GradientNorm)} | {F(l.WeightNorm)} | {F(l.UpdateRatio)} | {F(l.NonFiniteGradientFraction)} | {F(l.ActivationMean)} | {F(l.ActivationStd)} | {F(l.SaturatedFraction)} | {F(l.DeadFraction)} |" +
+                              (attention ? $" {(l.AttentionEntropy is double h ? F(h) : "")} |" : ""));
         }
         if (KernelRoutes.Any(r => r.IsRouted))
         {

@@ -12,6 +12,8 @@ namespace MLStability;
 /// activations' standard deviation grows more than 1e3-fold from the first hidden layer to the last (the signal grows
 /// on its way forward); or a step changes some layer's weights by more than their own norm (update ratio above 1).</item>
 /// <item>Vanishing: first-layer / last-layer gradient norm below 1e-3, or both zero.</item>
+/// <item>AttentionCollapse: some Transformer block's attention entropy, divided by log(tokens), below 0.1 (the average
+/// query attends to fewer than tokens^0.1 keys: 1.4 of 28).</item>
 /// <item>SaturatedUnits: on average over hidden layers, more than half of sigmoid/tanh outputs within 0.01 of a bound.</item>
 /// <item>DeadUnits: on average over hidden layers, more than half of ReLU units never positive in a batch (ReLU only:
 /// the other activations pass gradients for negative inputs).</item>
@@ -20,7 +22,7 @@ namespace MLStability;
 internal static class VerdictRules
 {
     public const double ExplodingRatio = 1e3, ExplodingActivationGrowth = 1e3, ExplodingUpdateRatio = 1, VanishingRatio = 1e-3;
-    public const double SaturatedShare = 0.5, DeadShare = 0.5;
+    public const double SaturatedShare = 0.5, DeadShare = 0.5, CollapsedAttentionEntropy = 0.1;
 
     public static (GradientHealthVerdict Verdict, string Evidence) Judge(IReadOnlyList<LayerStatistics> layers,
         IReadOnlyCollection<InstabilityEvent> epochEvents)
@@ -50,6 +52,10 @@ internal static class VerdictRules
             return (GradientHealthVerdict.Exploding, $"a step changes {jumping.Layer}'s weights by {F(jumping.UpdateRatio)} of their norm; {ratioText}");
         if (ratio < VanishingRatio || double.IsNaN(ratio))
             return (GradientHealthVerdict.Vanishing, ratioText);
+        var collapsed = layers.Where(l => l.AttentionEntropy is double entropy && entropy < CollapsedAttentionEntropy).ToList();
+        if (collapsed.Count > 0)
+            return (GradientHealthVerdict.AttentionCollapse, "attention entropy / log(tokens) " +
+                string.Join(", ", collapsed.Select(l => $"{F(l.AttentionEntropy!.Value)} ({l.Layer})")) + $"; {ratioText}");
 
         if (hidden.Count > 0)
         {
@@ -97,6 +103,13 @@ internal static class VerdictRules
                 Add(true, "use Activation = ActivationKind.LeakyReLU or GELU");
                 Add(true, $"lower LearningRate (e.g. {F(o.EffectiveLearningRate / 10)})");
                 Add(o.Initialization != InitializationKind.HeNormal, "use InitializationKind.HeNormal");
+                break;
+            case GradientHealthVerdict.AttentionCollapse:
+                Add(o.EffectiveNormalizationPlacement == NormalizationPlacement.PostNorm, "set NormalizationPlacement = NormalizationPlacement.PreNorm");
+                Add(true, $"lower LearningRate (e.g. {F(o.EffectiveLearningRate / 10)})");
+                Add(o.WarmupSteps < 100, "set WarmupSteps = 100 or more");
+                Add(o.GradientClipping == GradientClippingKind.None, "set GradientClipping = GradientClippingKind.GlobalNorm, ClippingThreshold = 1");
+                Add(o.AttentionDropout == 0, "set AttentionDropout = 0.1");
                 break;
         }
         return remedies;

@@ -59,6 +59,26 @@ internal static class ElementaryKernels
             (x, p) => x / (x * x).mean(reduce, keepdim: true).add(TensorOps.Constant(RmsNormalization.Epsilon), TensorOps.One).sqrt() * p[0].view(broadcast));
     }
 
+    /// <summary>
+    /// Scaled dot-product attention as <see cref="SelfAttention"/> runs it (batched matrix products and softmax) over
+    /// [rows, heads, tokens, headWidth] queries, keys and values, against softmax written out (exp and sum) in float64;
+    /// <paramref name="attend"/> replaces LibTorch's kernels in tests.
+    /// </summary>
+    public static KernelError Attention(long heads, long tokens, long headWidth, Generator generator, Func<Tensor, Tensor, Tensor, float, Tensor>? attend = null)
+    {
+        attend ??= SelfAttention.Attend;
+        float scale = SelfAttention.ScaleFor(headWidth);
+        long[] shape = { CheckRows, heads, tokens, headWidth };
+        return Check(generator, shape, new[] { shape, shape }, 1,
+            (q, p) => attend(q, p[0], p[1], scale),
+            (q, p) =>
+            {
+                Tensor scores = q.matmul(p[0].transpose(-2, -1)).mul(TensorOps.Constant(scale));
+                Tensor exponentials = (scores - scores.amax(new long[] { -1 }, keepdim: true)).exp();
+                return (exponentials / exponentials.sum(-1, keepdim: true)).matmul(p[1]);
+            });
+    }
+
     /// <summary>An activation function, applied elementwise.</summary>
     public static KernelError Activation(ActivationKind kind, float leakySlope, Generator generator)
     {

@@ -33,7 +33,7 @@ public static class KernelSelfCheck
     /// </summary>
     public const double Tolerance = 1e-3;
 
-    private const ulong CheckSeed = 20261130;
+    internal const ulong CheckSeed = 20261130;
     private static readonly ConcurrentDictionary<string, KernelRoute> Verdicts = new();
     private static readonly object CheckLock = new();
     private static KernelRoutingMode? modeOverride;
@@ -71,7 +71,7 @@ public static class KernelSelfCheck
             return Array.Empty<KernelRoute>();
         var clock = Stopwatch.StartNew();
         var routes = new List<KernelRoute>();
-        long steps = network is RecurrentNetwork recurrent ? recurrent.Steps : 1;
+        long steps = network switch { RecurrentNetwork recurrent => recurrent.Steps, TransformerNetwork transformer => transformer.Tokens, _ => 1 };
         lock (CheckLock)
         {
             // Building check modules draws from the global generator: put it back as it was.
@@ -129,6 +129,11 @@ public static class KernelSelfCheck
                 layer.TrainingRoute = Enum.Parse<RecurrentRoute>(training.Route);
                 routes.Add(inference);
                 routes.Add(training);
+                break;
+            case SelfAttention attention:
+                var (heads, headWidth) = attention.Shape;
+                routes.Add(Decide("Attention", $"{heads} heads x {headWidth}, {steps} tokens", mode,
+                    (LibraryRoute, g => ElementaryKernels.Attention(heads, steps, headWidth, g))));
                 break;
             case Linear linear:
                 long outputs = linear.weight!.shape[0], inputs = linear.weight.shape[1];

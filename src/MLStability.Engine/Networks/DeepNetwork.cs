@@ -48,6 +48,8 @@ internal abstract class DeepNetwork : nn.Module<Tensor, Tensor>
         {
             if (layer.Probe != null)
                 layer.Probe.Capture = capture;
+            if (layer.Attention != null)
+                layer.Attention.Capture = capture;
         }
     }
 }
@@ -56,7 +58,8 @@ internal abstract class DeepNetwork : nn.Module<Tensor, Tensor>
 /// <param name="Name">Its name in reports and plots ("block0", "stage2.block1.conv1", "rnn0", "head").</param>
 /// <param name="CurrentWeight">Reads the weight whose gradient is watched from its module, at each use.</param>
 /// <param name="Probe">Records the statistics of the activation that follows it, or null.</param>
-internal sealed record WatchedLayer(string Name, Func<Parameter> CurrentWeight, ActivationProbe? Probe = null)
+/// <param name="Attention">Records the entropy of its attention weights (a Transformer block's attention), or null.</param>
+internal sealed record WatchedLayer(string Name, Func<Parameter> CurrentWeight, ActivationProbe? Probe = null, AttentionProbe? Attention = null)
 {
     /// <summary>
     /// The module's weight now. Read at each use, never kept: moving a network to another device or dtype

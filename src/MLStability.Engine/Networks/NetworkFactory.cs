@@ -10,6 +10,7 @@ internal static class NetworkFactory
     {
         NetworkKind.ResNet => new ResNetNetwork(options.InputShape!, outputSize, options),
         NetworkKind.Recurrent => new RecurrentNetwork(options.InputShape!, outputSize, options),
+        NetworkKind.Transformer => new TransformerNetwork(inputSize, outputSize, options),
         _ => new MlpNetwork(inputSize, outputSize, options),
     };
 
@@ -20,6 +21,9 @@ internal static class NetworkFactory
                               $"block(s){(options.ResidualConnections ? "" : " (plain, no shortcuts)")} over images [{string.Join(", ", options.InputShape!)}]",
         NetworkKind.Recurrent => $"a {options.RecurrentLayers}-layer {(options.Bidirectional ? "bidirectional " : "")}{options.RecurrentCell} " +
                                  $"network of {options.RecurrentHiddenSize} units over sequences [{string.Join(", ", options.InputShape!)}]",
+        NetworkKind.Transformer => $"a {options.TransformerLayers}-block {options.EffectiveNormalizationPlacement} Transformer of width {options.ModelWidth} " +
+                                   $"({options.AttentionHeads} heads, MLP {options.EffectiveFeedForwardWidth}) over " +
+                                   (options.InputShape is { Length: 2 } shape ? $"sequences [{shape[0]}, {shape[1]}]" : "the features as tokens"),
         _ => $"an MLP with hidden layers [{string.Join(", ", options.ResolveHiddenLayerSizes())}]" +
              (options.HasPeriodicEmbedding
                  ? $" over a periodic embedding of each feature ({options.PeriodicEmbeddingFrequencies} frequencies at scale {options.PeriodicEmbeddingScale}, {options.PeriodicEmbeddingWidth} numbers)"

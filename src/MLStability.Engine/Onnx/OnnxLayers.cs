@@ -18,6 +18,17 @@ internal static class OnnxLayers
         return graph.Node("Gemm", inputs.ToArray(), OnnxAttribute.Int("transB", 1));
     }
 
+    /// <summary>
+    /// A linear layer over the last axis of [N, T, in] tokens: MatMul by the transposed weight, then the bias (Gemm
+    /// takes matrices only).
+    /// </summary>
+    public static string TokenLinear(OnnxGraphBuilder graph, Linear layer, string input)
+    {
+        using var transposed = layer.weight!.detach().t().contiguous();
+        string product = graph.Node("MatMul", new[] { input, graph.Initializer("weight_t", Values(transposed), transposed.shape) });
+        return layer.bias is Tensor bias ? graph.Node("Add", new[] { product, graph.Initializer("bias", Values(bias), bias.shape) }) : product;
+    }
+
     public static string LayerNorm(OnnxGraphBuilder graph, LayerNorm layer, string input) =>
         graph.Node("LayerNormalization",
             new[] { input, graph.Initializer("ln_scale", Values(layer.weight!), layer.weight!.shape), graph.Initializer("ln_bias", Values(layer.bias!), layer.bias!.shape) },

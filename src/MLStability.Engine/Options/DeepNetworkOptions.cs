@@ -62,6 +62,36 @@ public class DeepNetworkOptions
     /// <summary>Recurrent: how the output sequence becomes the head's input. Default <see cref="SequencePoolingKind.Last"/>.</summary>
     public SequencePoolingKind SequencePooling { get; set; } = SequencePoolingKind.Last;
 
+    /// <summary>Transformer: encoder blocks (self-attention and an MLP each). Default 4; valid range [1, 1000].</summary>
+    public int TransformerLayers { get; set; } = 4;
+
+    /// <summary>Transformer: attention heads per block; must divide <see cref="ModelWidth"/>. Default 4; valid range [1, 1024].</summary>
+    public int AttentionHeads { get; set; } = 4;
+
+    /// <summary>Transformer: the width of every token (d_model). Default 64; valid range [1, 65536].</summary>
+    public int ModelWidth { get; set; } = 64;
+
+    /// <summary>
+    /// Transformer: the hidden width of each block's MLP. Default null: twice <see cref="ModelWidth"/>. Valid range
+    /// [1, 65536].
+    /// </summary>
+    public int? FeedForwardWidth { get; set; }
+
+    /// <summary>Transformer: dropout on the attention weights (training only). Default 0; valid range [0, 1).</summary>
+    public float AttentionDropout { get; set; }
+
+    /// <summary>
+    /// Transformer: where each block normalizes. Default null: <see cref="MLStability.NormalizationPlacement.PreNorm"/>
+    /// (<see cref="PreNormalization"/> = true says the same). Only for Network = Transformer.
+    /// </summary>
+    public NormalizationPlacement? NormalizationPlacement { get; set; }
+
+    /// <summary>The Transformer's normalization placement in force.</summary>
+    public NormalizationPlacement EffectiveNormalizationPlacement => NormalizationPlacement ?? MLStability.NormalizationPlacement.PreNorm;
+
+    /// <summary>The Transformer's MLP width in force: <see cref="FeedForwardWidth"/>, or twice <see cref="ModelWidth"/>.</summary>
+    public int EffectiveFeedForwardWidth => FeedForwardWidth ?? 2 * ModelWidth;
+
     /// <summary>
     /// Number of hidden layers of an MLP; valid range [0, 10000] (0 gives a linear model). Default null: automatic,
     /// <see cref="AutomaticHiddenLayers"/> layers, except that on a table of at most
@@ -167,7 +197,7 @@ public class DeepNetworkOptions
 
     /// <summary>
     /// Dropout probability (training only) after each hidden activation (MLP), after each recurrent layer (Recurrent),
-    /// or before the head (ResNet). Default 0.1; valid range [0, 1).
+    /// before the head (ResNet), or on each attention and MLP branch's output (Transformer). Default 0.1; valid range [0, 1).
     /// </summary>
     public float Dropout { get; set; } = 0.1f;
 
@@ -182,7 +212,7 @@ public class DeepNetworkOptions
 
     /// <summary>
     /// Peak learning rate (reached at the end of warmup). Default null: the network family's own, 1e-3 for Mlp (0.3 for
-    /// an Mlp without hidden layers, a linear model), 0.01 for ResNet, 0.003 for Recurrent. Valid range (0, 10].
+    /// an Mlp without hidden layers, a linear model), 0.01 for ResNet, 0.003 for Recurrent and Transformer. Valid range (0, 10].
     /// </summary>
     public float? LearningRate { get; set; }
 
@@ -205,7 +235,7 @@ public class DeepNetworkOptions
     public float EffectiveLearningRate => LearningRate ?? Network switch
     {
         NetworkKind.ResNet => 0.01f,
-        NetworkKind.Recurrent => 0.003f,
+        NetworkKind.Recurrent or NetworkKind.Transformer => 0.003f,
         // A convex problem on scaled features: Adam at a deep network's 1e-3 leaves it far from its optimum in 500 steps.
         _ when IsLinearModel => LinearModelLearningRate,
         _ => 1e-3f,
@@ -523,10 +553,15 @@ public class DeepNetworkOptions
         OptionChecks.InRange(owner, nameof(RecurrentLayers), RecurrentLayers, 1, 100);
         OptionChecks.InRange(owner, nameof(RecurrentHiddenSize), RecurrentHiddenSize, 1, 65_536);
         OptionChecks.Defined(owner, nameof(SequencePooling), SequencePooling);
+        ValidateTransformer(owner);
         if (InputShape is int[] shape)
             for (int i = 0; i < shape.Length; i++)
                 OptionChecks.InRange(owner, $"{nameof(InputShape)}[{i}]", shape[i], 1, int.MaxValue);
         int expectedRank = Network switch { NetworkKind.ResNet => 3, NetworkKind.Recurrent => 2, _ => 0 };
+        if (Network == NetworkKind.Transformer && InputShape is { Length: not (1 or 2) })
+            throw new ArgumentException(
+                $"{owner}.{nameof(InputShape)} must be [T, F] (steps, features per step) for a sequence, or null or [D] for a table (one token per feature), " +
+                $"for {nameof(Network)} = {Network}; got [{string.Join(", ", InputShape)}].", nameof(InputShape));
         if (expectedRank > 0 && InputShape?.Length != expectedRank)
             throw new ArgumentException(
                 $"{owner}.{nameof(InputShape)} must be {(expectedRank == 3 ? "[C, H, W] (channels, height, width)" : "[T, F] (steps, features per step)")} " +
@@ -534,14 +569,47 @@ public class DeepNetworkOptions
         if (NumericEmbedding == NumericEmbeddingKind.Periodic && Network != NetworkKind.Mlp)
             throw new ArgumentException(
                 $"{owner}.{nameof(NumericEmbedding)} = {NumericEmbedding} embeds the features of a table for Network = Mlp; " +
-                $"a {Network} network reads {(Network == NetworkKind.ResNet ? "images" : "sequences")}: set {nameof(NumericEmbedding)} = None.", nameof(NumericEmbedding));
+                $"a {Network} network reads {Network switch { NetworkKind.ResNet => "images", NetworkKind.Transformer => "tokens of its own", _ => "sequences" }}: " +
+                $"set {nameof(NumericEmbedding)} = None.", nameof(NumericEmbedding));
         if (ZeroInitLastNormalization && (!ResidualConnections || EffectiveNormalization == NormalizationKind.None))
             throw new ArgumentException(
                 $"{owner}.{nameof(ZeroInitLastNormalization)} starts each residual branch at zero: it needs " +
                 $"{nameof(ResidualConnections)} = true and a {nameof(Normalization)} other than None.", nameof(ZeroInitLastNormalization));
-        if (Network == NetworkKind.Recurrent && EffectiveNormalization is NormalizationKind.BatchNorm or NormalizationKind.GroupNorm)
+        if (Network is NetworkKind.Recurrent or NetworkKind.Transformer && EffectiveNormalization is NormalizationKind.BatchNorm or NormalizationKind.GroupNorm)
             throw new ArgumentException(
-                $"{owner}.{nameof(Normalization)} = {Normalization} is not available for recurrent networks: use LayerNorm or None.", nameof(Normalization));
+                $"{owner}.{nameof(Normalization)} = {Normalization} is not available for {Network} networks: use LayerNorm, RmsNorm or None.", nameof(Normalization));
+    }
+
+    private void ValidateTransformer(string owner)
+    {
+        OptionChecks.InRange(owner, nameof(TransformerLayers), TransformerLayers, 1, 1000);
+        OptionChecks.InRange(owner, nameof(AttentionHeads), AttentionHeads, 1, 1024);
+        OptionChecks.InRange(owner, nameof(ModelWidth), ModelWidth, 1, 65_536);
+        if (FeedForwardWidth is int feedForward)
+            OptionChecks.InRange(owner, nameof(FeedForwardWidth), feedForward, 1, 65_536);
+        OptionChecks.InHalfOpenRange(owner, nameof(AttentionDropout), AttentionDropout, 0, 1);
+        if (NormalizationPlacement is MLStability.NormalizationPlacement placement)
+        {
+            OptionChecks.Defined(owner, nameof(NormalizationPlacement), placement);
+            if (Network != NetworkKind.Transformer)
+                throw new ArgumentException(
+                    $"{owner}.{nameof(NormalizationPlacement)} places a Transformer block's normalization; for Network = {Network} use {nameof(PreNormalization)}.",
+                    nameof(NormalizationPlacement));
+            if (PreNormalization && placement != MLStability.NormalizationPlacement.PreNorm)
+                throw new ArgumentException(
+                    $"{owner}.{nameof(PreNormalization)} = true asks for pre-norm blocks, and {nameof(NormalizationPlacement)} = {placement} for others: set one of them.",
+                    nameof(NormalizationPlacement));
+        }
+        if (Network != NetworkKind.Transformer)
+            return;
+        if (ModelWidth % AttentionHeads != 0)
+            throw new ArgumentException(
+                $"{owner}.{nameof(AttentionHeads)} = {AttentionHeads} must divide {nameof(ModelWidth)} = {ModelWidth} (each head gets ModelWidth / AttentionHeads numbers).",
+                nameof(AttentionHeads));
+        if (EffectiveNormalizationPlacement == MLStability.NormalizationPlacement.DeepNorm && (!ResidualConnections || EffectiveNormalization == NormalizationKind.None))
+            throw new ArgumentException(
+                $"{owner}.{nameof(NormalizationPlacement)} = DeepNorm scales the residual path before a normalization: it needs " +
+                $"{nameof(ResidualConnections)} = true and a {nameof(Normalization)} other than None.", nameof(NormalizationPlacement));
     }
 
     /// <summary>

@@ -27,6 +27,7 @@ internal sealed class BFloat16Compute : IDisposable
     private readonly (Parameter Master, Parameter Compute)[] parameters;
     private readonly (Tensor Master, Tensor Compute)[] buffers;
     private readonly (ActivationProbe Master, ActivationProbe Compute)[] probes;
+    private readonly (AttentionProbe Master, AttentionProbe Compute)[] attentionProbes;
 
     /// <param name="master">The float32 network that is trained and returned.</param>
     /// <param name="compute">A second network of the same architecture (its weights are overwritten), converted here.</param>
@@ -42,6 +43,9 @@ internal sealed class BFloat16Compute : IDisposable
         probes = master.WatchedLayers.Zip(compute.WatchedLayers)
             .Where(pair => pair.First.Probe != null && pair.Second.Probe != null)
             .Select(pair => (pair.First.Probe!, pair.Second.Probe!)).ToArray();
+        attentionProbes = master.WatchedLayers.Zip(compute.WatchedLayers)
+            .Where(pair => pair.First.Attention != null && pair.Second.Attention != null)
+            .Select(pair => (pair.First.Attention!, pair.Second.Attention!)).ToArray();
     }
 
     /// <summary>The bfloat16 network (for the kernel self-check's routes and the agreement check).</summary>
@@ -61,6 +65,8 @@ internal sealed class BFloat16Compute : IDisposable
                 to.copy_(from);
         }
         foreach (var (to, from) in probes)
+            to.Adopt(from);
+        foreach (var (to, from) in attentionProbes)
             to.Adopt(from);
         return output;
     }
@@ -138,6 +144,8 @@ internal sealed class BFloat16Compute : IDisposable
             to.copy_(from);
         compute.train(master.training);
         foreach (var (from, to) in probes)
+            to.Capture = from.Capture;
+        foreach (var (from, to) in attentionProbes)
             to.Capture = from.Capture;
     }
 

@@ -21,12 +21,14 @@ internal sealed record DataScaling(AffineScaling? Features, AffineScaling? Targe
 
     /// <summary>
     /// Which statistics a feature shares: its own (MLP), its channel's over all positions (ResNet, [C, H, W]), or its
-    /// step feature's over all steps (Recurrent, [T, F]), so that a convolution or a cell sees every position alike.
+    /// step feature's over all steps (Recurrent, or a Transformer over [T, F] sequences), so that a convolution, a cell
+    /// or a token projection sees every position alike; a Transformer over a table scales each feature by its own.
     /// </summary>
     private static Func<int, int> GroupOf(DeepNetworkOptions options, int featureCount) => options.Network switch
     {
         NetworkKind.ResNet => f => f / (featureCount / options.InputShape![0]),
         NetworkKind.Recurrent => f => f % options.InputShape![1],
+        NetworkKind.Transformer when options.InputShape is { Length: 2 } shape => f => f % shape[1],
         _ => f => f,
     };
 }

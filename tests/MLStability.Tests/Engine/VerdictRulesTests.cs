@@ -25,6 +25,27 @@ public sealed class VerdictRulesTests
     }
 
     [TestMethod]
+    public void CollapsedAttentionIsNamedWithItsBlock()
+    {
+        LayerStatistics Attention(string name, double entropy) => Layer(name, 0.1) with { AttentionEntropy = entropy };
+        Assert.AreEqual(GradientHealthVerdict.Healthy, Judge(Layer("tokens", 0.1), Attention("block0.attention", 0.3), Layer("head", 0.1)),
+            "sharp attention is no collapse");
+        var (verdict, evidence) = VerdictRules.Judge(new[] { Layer("tokens", 0.1), Attention("block0.attention", 0.6), Attention("block1.attention", 0.05), Layer("head", 0.1) },
+            Array.Empty<InstabilityEvent>());
+        Assert.AreEqual(GradientHealthVerdict.AttentionCollapse, verdict);
+        StringAssert.Contains(evidence, "0.05 (block1.attention)");
+        Assert.IsFalse(evidence.Contains("block0.attention"), evidence);
+        Assert.AreEqual(GradientHealthVerdict.Vanishing, Judge(Layer("tokens", 1e-9), Attention("block0.attention", 0.01), Layer("head", 0.1)),
+            "the gradient rules come first");
+
+        var postNorm = new DeepNetworkOptions { Network = NetworkKind.Transformer, NormalizationPlacement = NormalizationPlacement.PostNorm, WarmupSteps = 0 };
+        var remedies = VerdictRules.Remedies(GradientHealthVerdict.AttentionCollapse, postNorm);
+        CollectionAssert.IsSubsetOf(new[] { "set NormalizationPlacement = NormalizationPlacement.PreNorm", "set WarmupSteps = 100 or more" }, remedies.ToArray());
+        Assert.IsFalse(VerdictRules.Remedies(GradientHealthVerdict.AttentionCollapse, new DeepNetworkOptions { Network = NetworkKind.Transformer })
+            .Any(r => r.Contains("PreNorm")), "a pre-norm run is not told to use pre-norm");
+    }
+
+    [TestMethod]
     public void NonFiniteEventsMakeTheEpochNonFinite()
     {
         var events = new[] { new InstabilityEvent(1, 2, InstabilityKind.NonFiniteLoss, InstabilityPolicy.Rollback, "") };

@@ -96,6 +96,28 @@ public sealed class KernelSelfCheckTests
     }
 
     [TestMethod]
+    public void TheCheckFindsATransformersAttentionAndCatchesAWrongAttentionKernel()
+    {
+        var options = new DeepNetworkOptions { Network = NetworkKind.Transformer, InputShape = new[] { 7, 3 }, ModelWidth = 12, AttentionHeads = 3, TransformerLayers = 2 };
+        using var network = NetworkFactory.Create(21, 3, options);
+        var routes = KernelSelfCheck.Prepare(network, options, torch.CPU, batchSize: 16, null);
+        var attention = routes.Single(r => r.Family == "Attention");
+        Assert.AreEqual("3 heads x 4, 7 tokens", attention.Shape);
+        Assert.IsTrue(attention.LibraryError <= attention.AllowedError, attention.ToString());
+        CollectionAssert.IsSubsetOf(new[] { "Linear", "LayerNorm", "Activation" }, routes.Select(r => r.Family).ToArray());
+
+        // Softmax over the queries instead of the keys, and scores without their 1/sqrt(d) scale: both are found.
+        Tensor WrongAxis(Tensor q, Tensor k, Tensor v, float scale) => q.matmul(k.transpose(-2, -1)).mul(scale).softmax(-2).matmul(v);
+        Tensor Unscaled(Tensor q, Tensor k, Tensor v, float scale) => SelfAttention.Attend(q, k, v, 1);
+        foreach (var wrong in new Func<Tensor, Tensor, Tensor, float, Tensor>[] { WrongAxis, Unscaled })
+        {
+            using var generator = new Generator(KernelSelfCheck.CheckSeed);
+            var error = ElementaryKernels.Attention(3, 7, 4, generator, wrong);
+            Assert.IsFalse(error.Passes, $"a wrong attention kernel passed: {error.Error}");
+        }
+    }
+
+    [TestMethod]
     public void TheCheckLeavesTheGlobalGeneratorAsItFoundIt()
     {
         KernelSelfCheck.ForgetVerdicts();

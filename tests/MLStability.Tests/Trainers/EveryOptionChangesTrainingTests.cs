@@ -69,6 +69,26 @@ public sealed class EveryOptionChangesTrainingTests
         yield return Change("RecurrentHiddenSize", o => o.RecurrentHiddenSize = 12, Sequence);
         yield return Change("Bidirectional", o => o.Bidirectional = true, Sequence);
         yield return Change("SequencePooling", o => o.SequencePooling = SequencePoolingKind.Mean, Sequence);
+        // The 8 blob features as 8 tokens (FT-Transformer), or as 4 steps of 2 features.
+        yield return Change("Network = Transformer", Transformer);
+        yield return Change("InputShape (Transformer)", o => o.InputShape = new[] { 4, 2 }, Transformer);
+        yield return Change("TransformerLayers", o => o.TransformerLayers = 2, Transformer);
+        yield return Change("AttentionHeads", o => o.AttentionHeads = 4, Transformer);
+        yield return Change("ModelWidth", o => o.ModelWidth = 12, Transformer);
+        yield return Change("FeedForwardWidth", o => o.FeedForwardWidth = 24, Transformer);
+        yield return Change("AttentionDropout", o => o.AttentionDropout = 0.3f, Transformer);
+        yield return Change("NormalizationPlacement = PostNorm", o => o.NormalizationPlacement = NormalizationPlacement.PostNorm, Transformer);
+        yield return Change("NormalizationPlacement = DeepNorm", o => o.NormalizationPlacement = NormalizationPlacement.DeepNorm,
+            o => { Transformer(o); o.NormalizationPlacement = NormalizationPlacement.PostNorm; });
+        yield return Change("ReZero (Transformer)", o => o.ReZero = true, Transformer);
+        yield return Change("Normalization (Transformer)", o => o.Normalization = NormalizationKind.RmsNorm, Transformer);
+    }
+
+    private static void Transformer(StableDeepOptions o)
+    {
+        o.Network = NetworkKind.Transformer;
+        o.ModelWidth = 8;
+        o.AttentionHeads = 2;
     }
 
     private static void Image(StableDeepOptions o)

@@ -103,6 +103,42 @@ public sealed class OnnxExportTests
         return options;
     }
 
+    /// <summary>
+    /// Transformers over the 8 blob features as 8 tokens (FT-Transformer) or as 4 steps of 2 features: every
+    /// normalization placement, ReZero, no normalization, no shortcuts, and dropout that scoring must leave out.
+    /// </summary>
+    public static IEnumerable<object[]> Transformers()
+    {
+        foreach (var placement in Enum.GetValues<NormalizationPlacement>())
+        {
+            yield return new object[] { $"{placement} Transformer over feature tokens", Transformer(o => o.NormalizationPlacement = placement) };
+            yield return new object[] { $"{placement} Transformer over steps", Transformer(o => { o.NormalizationPlacement = placement; o.InputShape = new[] { 4, 2 }; }) };
+        }
+        yield return new object[] { "RMS-normalized Transformer, GELU, attention dropout", Transformer(o => { o.Normalization = NormalizationKind.RmsNorm; o.Activation = ActivationKind.GELU; o.AttentionDropout = 0.3f; }) };
+        yield return new object[] { "ReZero Transformer without normalization", Transformer(o => { o.Normalization = NormalizationKind.None; o.ReZero = true; }) };
+        yield return new object[] { "Transformer without shortcuts", Transformer(o => { o.ResidualConnections = false; o.NormalizationPlacement = NormalizationPlacement.PostNorm; }) };
+    }
+
+    private static StableDeepOptions Transformer(Action<StableDeepOptions> change)
+    {
+        var options = Options(ActivationKind.ReLU, NormalizationKind.LayerNorm, residual: true);
+        options.Network = NetworkKind.Transformer;
+        options.TransformerLayers = 2;
+        options.ModelWidth = 8;
+        options.AttentionHeads = 2;
+        options.FeedForwardWidth = 12;
+        change(options);
+        return options;
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Transformers))]
+    public void OnnxRuntimeReproducesTransformers(string network, StableDeepOptions options)
+    {
+        Assert.IsNotNull(network);
+        AssertOnnxRuntimeMatches(options);
+    }
+
     [TestMethod]
     [DynamicData(nameof(ConvolutionalAndRecurrentNetworks))]
     public void OnnxRuntimeReproducesConvolutionalAndRecurrentNetworks(string network, StableDeepOptions options)
