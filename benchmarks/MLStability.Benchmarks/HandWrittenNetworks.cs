@@ -21,6 +21,41 @@ internal static class HandWrittenNetworks
     public static nn.Module<Tensor, Tensor> Lstm(int steps, int features, int hidden, int classes) =>
         new HandLstm(steps, features, hidden, classes);
 
+    /// <summary>
+    /// A post-norm Transformer encoder over [steps, features] sequences as a TorchSharp user builds it: a linear
+    /// projection of each step plus a learned position, LibTorch's own <c>TransformerEncoderLayer</c>s (post-norm,
+    /// ReLU, sequence-first), the mean over steps, a linear head.
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> Transformer(int steps, int features, int width, int heads, int feedForward, int layers, int classes) =>
+        new HandTransformer(steps, features, width, heads, feedForward, layers, classes);
+
+    private sealed class HandTransformer : nn.Module<Tensor, Tensor>
+    {
+        private readonly Linear projection, head;
+        private readonly Parameter position;
+        private readonly ModuleList<TransformerEncoderLayer> layers = new();
+        private readonly long steps, features;
+
+        public HandTransformer(int steps, int features, int width, int heads, int feedForward, int layers, int classes) : base(nameof(HandTransformer))
+        {
+            (this.steps, this.features) = (steps, features);
+            projection = nn.Linear(features, width);
+            position = new Parameter(torch.randn(steps, 1, width) * 0.02);
+            for (int i = 0; i < layers; i++)
+                this.layers.Add(nn.TransformerEncoderLayer(width, heads, feedForward, dropout: 0));
+            head = nn.Linear(width, classes);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            Tensor h = projection.forward(x.view(-1, steps, features).transpose(0, 1)) + position; // [T, N, d]
+            foreach (var layer in layers)
+                h = layer.forward(h);
+            return head.forward(h.mean(new long[] { 0 }));
+        }
+    }
+
     private sealed class HandResNet : nn.Module<Tensor, Tensor>
     {
         private readonly Sequential stem;

@@ -4,8 +4,9 @@ using MLStability.Trainers;
 namespace MLStability.Benchmarks;
 
 /// <summary>
-/// Trainer-versus-hand-loop benchmark for the convolutional and recurrent networks: the StableDeep trainer with a
-/// ResNet (stages [16, 32, 64], one block each, batch norm) or a one-layer LSTM of 128 units over the digits' 28 rows,
+/// Trainer-versus-hand-loop benchmark for the convolutional, recurrent and Transformer networks: the StableDeep trainer
+/// with a ResNet (stages [16, 32, 64], one block each, batch norm), a one-layer LSTM of 128 units, or a 4-block post-norm
+/// Transformer of width 64 (4 heads, MLP 128) over the digits' 28 rows,
 /// against the same network written by hand in TorchSharp (<see cref="HandWrittenNetworks"/>), both with Adam
 /// (lr 1e-3, no decay, constant), batch 128, no dropout or clipping, epochs interleaved. See docs/performance.md.
 /// </summary>
@@ -47,6 +48,20 @@ internal static class NetworkBenchmark
             options.ResNetChannels = channels;
             options.Normalization = NormalizationKind.BatchNorm;
             hand = () => HandWrittenNetworks.ResNet(28, channels, 1, Classes);
+        }
+        else if (network == "transformer")
+        {
+            // Post-norm, as LibTorch's TransformerEncoderLayer; no dropout anywhere.
+            const int Width = 64, Heads = 4, FeedForward = 128, Layers = 4;
+            options.Network = NetworkKind.Transformer;
+            options.InputShape = new[] { 28, 28 };
+            options.ModelWidth = Width;
+            options.AttentionHeads = Heads;
+            options.FeedForwardWidth = FeedForward;
+            options.TransformerLayers = Layers;
+            options.NormalizationPlacement = NormalizationPlacement.PostNorm;
+            options.Normalization = NormalizationKind.LayerNorm;
+            hand = () => HandWrittenNetworks.Transformer(28, 28, Width, Heads, FeedForward, Layers, Classes);
         }
         else
         {

@@ -1,6 +1,6 @@
 // Benchmarks (see docs/performance.md):
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- training [--epochs N] [--rows N] [--rounds N] [--data DIR]
-//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- cnn|lstm [--epochs N] [--rows N] [--rounds N] [--data DIR]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- cnn|lstm|transformer [--epochs N] [--rows N] [--rounds N] [--data DIR]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- scoring [--rows N] [--predictions N] [--rounds N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- diagnostics [--epochs N] [--rows N] [--rounds N] [--depth N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- tabular [--folds N] [--only NAME]
@@ -14,7 +14,7 @@ string[] rest = args.Length > 0 && mode == args[0] ? args[1..] : args;
 return mode switch
 {
     "training" => TrainingBenchmark.Run(rest),
-    "cnn" or "lstm" => NetworkBenchmark.Run(mode, rest),
+    "cnn" or "lstm" or "transformer" => NetworkBenchmark.Run(mode, rest),
     "scoring" => ScoringBenchmark.Run(rest),
     "diagnostics" => DiagnosticsBenchmark.Run(rest),
     "tabular" => TabularBenchmark.Run(rest),
@@ -26,6 +26,6 @@ return mode switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|scoring|diagnostics|tabular|precision|streaming|routes] [options]");
+    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|transformer|scoring|diagnostics|tabular|precision|streaming|routes] [options]");
     return 2;
 }

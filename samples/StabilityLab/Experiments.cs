@@ -133,4 +133,37 @@ internal static class Experiments
         yield return new("normalizer-free", "ResNet without normalization, SGD momentum at 2: adaptive clipping (λ 0.01)", 3,
             o => { Unnormalized(o); o.GradientClipping = GradientClippingKind.Adaptive; o.ClippingThreshold = 0.01f; });
     }
+
+    /// <summary>The Transformer rows' model width (4 heads of 8): narrow, so that 96 blocks train in about a minute.</summary>
+    public const int TransformerWidth = 32;
+
+    /// <summary>
+    /// Where a Transformer's normalization sits, at depth (Xiong et al. 2020; Wang et al. 2022): a Transformer over the
+    /// digits' 28 rows with post-norm blocks without and with warmup, pre-norm blocks and DeepNorm, at the family's
+    /// learning rate (3e-3, cosine), without clipping, dropout or rollback, so that nothing hides a divergence. The depth
+    /// column counts encoder blocks.
+    /// </summary>
+    public static IEnumerable<Experiment> TransformerPlacement(IEnumerable<int> depths)
+    {
+        static Action<StableDeepOptions> Encoder(int depth, NormalizationPlacement placement, bool warmup) => o =>
+        {
+            o.Network = NetworkKind.Transformer;
+            o.InputShape = new[] { 28, 28 };
+            o.TransformerLayers = depth;
+            o.ModelWidth = TransformerWidth;
+            o.NormalizationPlacement = placement;
+            o.BatchSize = 32;
+            o.WarmupSteps = warmup ? 100 : 0;
+            o.GradientClipping = GradientClippingKind.None;
+            o.Dropout = 0;
+            o.OnInstability = InstabilityPolicy.Stop;
+        };
+        foreach (int depth in depths)
+        {
+            yield return new("transformer", "post-norm, no warmup", depth, Encoder(depth, NormalizationPlacement.PostNorm, warmup: false));
+            yield return new("transformer", "post-norm, warmup", depth, Encoder(depth, NormalizationPlacement.PostNorm, warmup: true));
+            yield return new("transformer", "pre-norm, warmup", depth, Encoder(depth, NormalizationPlacement.PreNorm, warmup: true));
+            yield return new("transformer", "DeepNorm, warmup", depth, Encoder(depth, NormalizationPlacement.DeepNorm, warmup: true));
+        }
+    }
 }

@@ -13,11 +13,12 @@ using StabilityLab;
 
 bool quick = args.Contains("--quick");
 bool frontier = args.Contains("--frontier");
+bool transformers = args.Contains("--transformers"); // normalization placement of Transformers at depth
 string output = ArgumentAfter("--output") ?? "stability-lab";
 string? tensorBoard = ArgumentAfter("--tensorboard"); // one TensorBoard run per experiment under this directory
 int epochs = int.Parse(ArgumentAfter("--epochs") ?? (quick ? "5" : "10"), CultureInfo.InvariantCulture);
 int rows = int.Parse(ArgumentAfter("--rows") ?? (quick ? "4000" : "8000"), CultureInfo.InvariantCulture);
-int[] depths = (ArgumentAfter("--depths") ?? (frontier ? "100,1000" : "10,20,50")).Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
+int[] depths = (ArgumentAfter("--depths") ?? (frontier ? "100,1000" : transformers ? "6,24,96" : "10,20,50")).Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
 int[] contrastDepths = (ArgumentAfter("--contrast-depths") ?? "5,10,20,30,50").Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
 int explodingDepth = depths.Length > 1 ? depths[1] : depths[0];
 
@@ -27,11 +28,12 @@ string data = Path.Combine(AppContext.BaseDirectory, "data", "mnist-10k");
 var train = MnistDataset.Load(ml, data, MnistSplit.Train, rows);
 var test = MnistDataset.Load(ml, data, MnistSplit.Test);
 Directory.CreateDirectory(output);
-Console.WriteLine($"Stability lab: {rows} training digits, 2000 test digits, {epochs} epochs, width {Experiments.Width}, depths {string.Join("/", depths)}{(quick ? " (quick)" : "")}");
+Console.WriteLine($"Stability lab: {rows} training digits, 2000 test digits, {epochs} epochs, width {(transformers ? Experiments.TransformerWidth : Experiments.Width)}, depths {string.Join("/", depths)}{(quick ? " (quick)" : "")}");
 
 var results = new List<Result>();
 var experiments = frontier
     ? Experiments.DepthFrontier(depths).Concat(Experiments.PlainContrast(contrastDepths))
+    : transformers ? Experiments.TransformerPlacement(depths)
     : Experiments.Vanishing(depths).Concat(Experiments.Explosion(explodingDepth)).Concat(Experiments.NormalizerFree());
 string? only = ArgumentAfter("--only"); // run only the configurations whose name contains this text
 foreach (var experiment in experiments.Where(e => only == null || e.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
@@ -80,13 +82,16 @@ Result Run(Experiment experiment)
 string Markdown(List<Result> all)
 {
     var md = new StringBuilder();
-    md.AppendLine(frontier ? "# Depth frontier" : "# Stability lab").AppendLine();
-    md.AppendLine($"MNIST subset: {rows} training digits, 2000 test digits; {epochs} epochs; hidden width {Experiments.Width}; " +
-                  "Adam at 1e-3 unless stated; seed 1. Produced by `dotnet run -c Release --project samples/StabilityLab -- " + string.Join(" ", args) + "`.").AppendLine();
+    md.AppendLine(frontier ? "# Depth frontier" : transformers ? "# Transformer normalization at depth" : "# Stability lab").AppendLine();
+    md.AppendLine($"MNIST subset: {rows} training digits, 2000 test digits; {epochs} epochs; " +
+                  (transformers ? $"Transformer over the 28 rows, model width {Experiments.TransformerWidth}, 4 heads, AdamW at 3e-3 with cosine decay; "
+                                : $"hidden width {Experiments.Width}; Adam at 1e-3 unless stated; ") + "seed 1. Produced by `dotnet run -c Release --project samples/StabilityLab -- " + string.Join(" ", args) + "`.").AppendLine();
     md.AppendLine(Table(all)).AppendLine();
     md.AppendLine("First/last: the first hidden layer's weight-gradient norm divided by the output layer's, in the last epoch " +
                   "(averaged over sampled steps, before clipping). Verdict rules: see `GradientHealthVerdict`.").AppendLine();
-    foreach (var result in all.Where(r => r.Report != null).Where(r => frontier ? r.Experiment.Set == "frontier" : r.Experiment.Depth == explodingDepth || r.Experiment.Set == "exploding"))
+    foreach (var result in all.Where(r => r.Report != null).Where(r => frontier ? r.Experiment.Set == "frontier"
+                 : transformers ? r.Experiment.Depth == depths.Max()
+                 : r.Experiment.Depth == explodingDepth || r.Experiment.Set == "exploding"))
     {
         string folder = Slug(result.Experiment);
         var report = result.Report!;

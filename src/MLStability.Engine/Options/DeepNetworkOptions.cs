@@ -9,16 +9,18 @@ namespace MLStability;
 public class DeepNetworkOptions
 {
     /// <summary>
-    /// The network family: an MLP over the feature vector, a convolutional ResNet over images, or a recurrent network
-    /// over sequences. Default <see cref="NetworkKind.Mlp"/>. ResNet and Recurrent need <see cref="InputShape"/>.
+    /// The network family: an MLP over the feature vector, a convolutional ResNet over images, a recurrent network
+    /// over sequences, or a Transformer over sequences or a table's features. Default <see cref="NetworkKind.Mlp"/>.
+    /// ResNet and Recurrent need <see cref="InputShape"/>; a Transformer reads sequences with it and tables without.
     /// </summary>
     public NetworkKind Network { get; set; } = NetworkKind.Mlp;
 
     /// <summary>
     /// How the flat feature vector is laid out: [C, H, W] for a <see cref="NetworkKind.ResNet"/> (channel-major, the
     /// CHW order of ML.NET's ExtractPixels), [T, F] for a <see cref="NetworkKind.Recurrent"/> network (T steps of F
-    /// features, step-major). The product must equal the feature vector's size. Default null; required for ResNet
-    /// and Recurrent, optional (checked, then unused) for Mlp.
+    /// features, step-major) or a <see cref="NetworkKind.Transformer"/> over sequences ([D] or null: one token per
+    /// feature). The product must equal the feature vector's size. Default null; required for ResNet and Recurrent,
+    /// optional (checked, then unused) for Mlp.
     /// </summary>
     public int[]? InputShape { get; set; }
 
@@ -81,13 +83,18 @@ public class DeepNetworkOptions
     public float AttentionDropout { get; set; }
 
     /// <summary>
-    /// Transformer: where each block normalizes. Default null: <see cref="MLStability.NormalizationPlacement.PreNorm"/>
-    /// (<see cref="PreNormalization"/> = true says the same). Only for Network = Transformer.
+    /// Transformer: where each block normalizes. Default null: <see cref="MLStability.NormalizationPlacement.DeepNorm"/>,
+    /// which trained best at every depth the stability lab tried (docs/transformers.md); PreNorm when
+    /// <see cref="PreNormalization"/> is true, PostNorm without residual connections or normalization (DeepNorm needs
+    /// both). Only for Network = Transformer.
     /// </summary>
     public NormalizationPlacement? NormalizationPlacement { get; set; }
 
-    /// <summary>The Transformer's normalization placement in force.</summary>
-    public NormalizationPlacement EffectiveNormalizationPlacement => NormalizationPlacement ?? MLStability.NormalizationPlacement.PreNorm;
+    /// <summary>The Transformer's normalization placement in force (see <see cref="NormalizationPlacement"/>).</summary>
+    public NormalizationPlacement EffectiveNormalizationPlacement => NormalizationPlacement ?? (
+        PreNormalization ? MLStability.NormalizationPlacement.PreNorm
+        : ResidualConnections && EffectiveNormalization != NormalizationKind.None ? MLStability.NormalizationPlacement.DeepNorm
+        : MLStability.NormalizationPlacement.PostNorm);
 
     /// <summary>The Transformer's MLP width in force: <see cref="FeedForwardWidth"/>, or twice <see cref="ModelWidth"/>.</summary>
     public int EffectiveFeedForwardWidth => FeedForwardWidth ?? 2 * ModelWidth;

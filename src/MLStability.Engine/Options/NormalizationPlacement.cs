@@ -1,6 +1,9 @@
 namespace MLStability;
 
-/// <summary>Where a Transformer block normalizes, which decides how deep it trains.</summary>
+/// <summary>
+/// Where a Transformer block normalizes, which decides how deep it trains (the stability lab's rows:
+/// docs/transformers.md). <see cref="DeepNetworkOptions.NormalizationPlacement"/> defaults to DeepNorm.
+/// </summary>
 public enum NormalizationPlacement
 {
     /// <summary>

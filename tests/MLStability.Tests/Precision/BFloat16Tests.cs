@@ -132,13 +132,23 @@ public sealed class BFloat16Tests
     }
 
     [TestMethod]
-    public void AnInterruptedBFloat16RunResumesBitIdentically()
+    [DataRow(NetworkKind.Mlp)]
+    [DataRow(NetworkKind.Transformer)] // over the 28 rows, with attention dropout: the dropout masks' generator resumes too
+    public void AnInterruptedBFloat16RunResumesBitIdentically(NetworkKind network)
     {
         var ml = new MLContext(seed: 1);
         var (train, test) = Digits(ml, 800);
         StableDeepOptions Checkpointed(string directory, IProgress<EpochProgress>? progress = null)
         {
             var o = Options(PrecisionKind.BFloat16);
+            if (network == NetworkKind.Transformer)
+            {
+                o.Network = network;
+                o.InputShape = new[] { 28, 28 };
+                o.TransformerLayers = 1;
+                o.ModelWidth = 16;
+                o.AttentionDropout = 0.1f;
+            }
             o.Epochs = 4;
             o.Dropout = 0.2f;
             o.CheckpointDirectory = directory;
@@ -167,6 +177,7 @@ public sealed class BFloat16Tests
                      ("Mlp", _ => { }),
                      ("ResNet", o => { o.Network = NetworkKind.ResNet; o.InputShape = new[] { 2, 2, 2 }; o.ResNetChannels = new[] { 4, 8 }; }),
                      ("Recurrent", o => { o.Network = NetworkKind.Recurrent; o.InputShape = new[] { 4, 2 }; o.RecurrentHiddenSize = 8; }),
+                     ("Transformer", o => { o.Network = NetworkKind.Transformer; o.ModelWidth = 8; o.AttentionHeads = 2; o.TransformerLayers = 2; }),
                  })
         {
             (double Accuracy, TrainingReport Report) Train(PrecisionKind precision)

@@ -59,6 +59,7 @@ public sealed class StreamingTrainingTests
                  {
                      ("ResNet", o => { o.Network = NetworkKind.ResNet; o.InputShape = new[] { 2, 2, 2 }; o.ResNetChannels = new[] { 4, 8 }; }),
                      ("Recurrent", o => { o.Network = NetworkKind.Recurrent; o.InputShape = new[] { 4, 2 }; o.RecurrentHiddenSize = 8; }),
+                     ("Transformer", o => { o.Network = NetworkKind.Transformer; o.ModelWidth = 8; o.AttentionHeads = 2; o.TransformerLayers = 2; }),
                  })
         {
             double Accuracy(DataLoadingKind loading)

@@ -71,6 +71,24 @@ public sealed class ImageAndSequenceTests
     }
 
     [TestMethod]
+    public void ADivergingTransformerIsRolledBackToAFiniteModel()
+    {
+        // Post-norm without normalization is a plain residual stack: with N(0, 1) weights and SGD at 1, the scores
+        // and the attention logits blow up within a few steps.
+        var ml = new MLContext(seed: 1);
+        var data = TestData.Blobs(ml, rows: 240);
+        var options = new StableDeepOptions
+        {
+            Network = NetworkKind.Transformer, ModelWidth = 16, AttentionHeads = 2, Normalization = NormalizationKind.None,
+            Initialization = InitializationKind.StandardNormal, Optimizer = OptimizerKind.Sgd, LearningRate = 1, WarmupSteps = 0,
+            GradientClipping = GradientClippingKind.None, Epochs = 3, BatchSize = 16, Seed = 2, Device = SmallOptions.Device,
+        };
+        var model = ml.MulticlassClassification.Trainers.StableDeep(options).Fit(data);
+        Assert.IsTrue(model.TrainingReport.Events.Any(e => e.Action == InstabilityPolicy.Rollback), model.TrainingReport.ToString());
+        Assert.IsTrue(TestData.Scores(model.Transform(data)).SelectMany(s => s).All(float.IsFinite), "rolled back to a finite model");
+    }
+
+    [TestMethod]
     [DataRow(6, 4, "AttentionHeads = 4 must divide ModelWidth = 6")]
     [DataRow(8, 2, "DeepNorm scales the residual path")]
     public void TransformerOptionsThatCannotBuildAreClearErrors(int width, int heads, string expected)
