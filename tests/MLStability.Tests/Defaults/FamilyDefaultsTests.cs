@@ -17,6 +17,14 @@ public sealed class FamilyDefaultsTests
         Assert.AreEqual(0.003f, recurrent.EffectiveLearningRate);
         Assert.AreEqual(NormalizationKind.GroupNorm, new DeepNetworkOptions { Network = NetworkKind.ResNet, Normalization = NormalizationKind.GroupNorm }.EffectiveNormalization,
             "an explicit choice wins");
+        var transformer = new DeepNetworkOptions { Network = NetworkKind.Transformer };
+        Assert.AreEqual(NormalizationKind.LayerNorm, transformer.EffectiveNormalization);
+        Assert.AreEqual(0.003f, transformer.EffectiveLearningRate);
+        Assert.AreEqual(NormalizationPlacement.DeepNorm, transformer.EffectiveNormalizationPlacement);
+        Assert.AreEqual(NormalizationPlacement.PreNorm, new DeepNetworkOptions { Network = NetworkKind.Transformer, PreNormalization = true }.EffectiveNormalizationPlacement);
+        Assert.AreEqual(NormalizationPlacement.PostNorm, new DeepNetworkOptions { Network = NetworkKind.Transformer, Normalization = NormalizationKind.None }.EffectiveNormalizationPlacement,
+            "DeepNorm needs a normalization: without one the blocks are plain residual sums");
+        Assert.AreEqual(NormalizationPlacement.PostNorm, new DeepNetworkOptions { Network = NetworkKind.Transformer, ResidualConnections = false }.EffectiveNormalizationPlacement);
     }
 
     [TestMethod]
