@@ -193,7 +193,17 @@ public sealed class BFloat16Tests
             var (half, report) = Train(PrecisionKind.BFloat16);
             Console.WriteLine($"{family}: float32 {single:F3}, bfloat16 {half:F3}");
             var check = report.KernelRoutes.Single(r => r.Family == "BFloat16");
-            Assert.AreEqual(KernelSelfCheck.LibraryRoute, check.Route, $"{family}: {check}");
+            // The check keeps LibTorch's bfloat16 kernels where they agree with float32 and falls back to float32
+            // where they do not: the Zen 5 (family 26) computes this ResNet's bfloat16 convolutions off by 0.83.
+            if (check.IsRouted)
+            {
+                Assert.AreEqual("Float32", check.Route, $"{family}: {check}");
+                Assert.IsTrue(check.LibraryError > check.AllowedError && check.RouteError <= check.AllowedError, $"{family}: {check}");
+            }
+            else
+            {
+                Assert.IsTrue(check.LibraryError <= check.AllowedError, $"{family}: {check}");
+            }
             Assert.IsTrue(single > 0.6, $"{family}: float32 accuracy {single}");
             Assert.AreEqual(single, half, 0.05, $"{family}: float32 {single}, bfloat16 {half}");
         }
