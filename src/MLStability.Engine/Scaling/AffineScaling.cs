@@ -27,6 +27,17 @@ internal sealed record AffineScaling(float[] Shift, float[] Scale, bool Compress
         return constants.Apply(x);
     }
 
+    /// <summary>
+    /// Scales the rows of <paramref name="x"/> (rows x <see cref="Columns"/>) in place: the same values as
+    /// <see cref="Apply"/>, without its temporaries the size of the whole table (a 60,000 x 784 table took 6.9 s
+    /// out of place, most of it in allocating and touching seven tensors of 188 MB).
+    /// </summary>
+    public void ApplyInPlace(Tensor x)
+    {
+        using var constants = On(x.device);
+        constants.ApplyInPlace(x);
+    }
+
     /// <summary>The map's constants as tensors on <paramref name="device"/>, for a model that applies it to every batch.</summary>
     public ScalingOnDevice On(Device device) => new(Constant(Shift, device), Constant(Scale, device), CompressTails);
 
@@ -73,16 +84,40 @@ internal sealed class ScalingOnDevice(Tensor shift, Tensor scale, bool compressT
     }
 
     /// <summary>Undoes the affine map (not the compression, which targets never get): x = y / Scale + Shift.</summary>
+    /// <summary>The rows processed together by <see cref="ApplyInPlace"/>: a few megabytes of temporaries, kept in cache.</summary>
+    private const long InPlaceRowsPerChunk = 1024;
+
+    /// <summary>
+    /// <see cref="Apply"/> in place, <see cref="InPlaceRowsPerChunk"/> rows at a time, each chunk by the same
+    /// element-wise operations in the same order, so the values are identical.
+    /// </summary>
+    public void ApplyInPlace(Tensor x)
+    {
+        using var noGrad = no_grad();
+        long rows = x.shape[0];
+        for (long start = 0; start < rows; start += InPlaceRowsPerChunk)
+        {
+            using var scope = NewDisposeScope();
+            Tensor y = x.narrow(0, start, Math.Min(InPlaceRowsPerChunk, rows - start));
+            y.sub_(shift).mul_(scale);
+            if (compressTails)
+                y.add_(TailCorrection(y));
+        }
+    }
+
     public Tensor Invert(Tensor y)
     {
         using var scope = NewDisposeScope();
         return (y / scale).Plus(shift).MoveToOuterDisposeScope();
     }
 
-    private static Tensor Compress(Tensor y)
+    private static Tensor Compress(Tensor y) => y.Plus(TailCorrection(y));
+
+    /// <summary>What compressing the tails adds to <paramref name="y"/>: sign(y) (log(1 + e) - e) for the excess e beyond ±TailStart.</summary>
+    private static Tensor TailCorrection(Tensor y)
     {
         Tensor excess = y.abs().sub(TensorOps.Constant(AffineScaling.TailStart)).clamp_min(TensorOps.Constant(0));
-        return y.Plus(y.sign() * (excess.log1p() - excess));
+        return y.sign() * (excess.log1p() - excess);
     }
 
     public void Dispose()

@@ -25,17 +25,18 @@ internal static class ScalingStatistics
         var columnsOf = Enumerable.Range(0, groups).Select(g => Enumerable.Range(0, featureCount).Where(f => group[f] == g).ToArray()).ToArray();
         var shift = new float[groups];
         var scale = new float[groups];
-        for (int g = 0; g < groups; g++)
+        var (columnMin, columnMax) = ColumnRanges(features, rows, featureCount);
+        // Groups are independent, and each group's figures depend on its own columns only: the same in any order.
+        Parallel.For(0, groups, g =>
         {
-            double[] sample = Sample(features, rows, featureCount, columnsOf[g]);
-            Array.Sort(sample);
-            if (IsUnitRange(features, rows, featureCount, columnsOf[g]))
+            if (IsUnitRange(columnsOf[g], columnMin, columnMax))
             {
                 (shift[g], scale[g]) = (0, 1);
-                continue;
+                return;
             }
-            double median = Quantile(sample, 0.5);
-            double spread = (Quantile(sample, 0.75) - Quantile(sample, 0.25)) / IqrPerStandardDeviation;
+            double[] sample = Sample(features, rows, featureCount, columnsOf[g]);
+            double median = OrderStatistics.Quantile(sample, 0.5);
+            double spread = (OrderStatistics.Quantile(sample, 0.75) - OrderStatistics.Quantile(sample, 0.25)) / IqrPerStandardDeviation;
             if (!(spread > Tiny(median)))
             {
                 double reach = LargestDistance(features, rows, featureCount, columnsOf[g], median);
@@ -43,7 +44,7 @@ internal static class ScalingStatistics
             }
             shift[g] = (float)median;
             scale[g] = (float)(1 / spread);
-        }
+        });
         // Unit-range groups are left alone, so tails cannot occur there: a data set of only such groups needs no map.
         bool anyScaled = Enumerable.Range(0, groups).Any(g => shift[g] != 0 || scale[g] != 1);
         return new AffineScaling(group.Select(g => shift[g]).ToArray(), group.Select(g => scale[g]).ToArray(), CompressTails: anyScaled);
@@ -87,18 +88,28 @@ internal static class ScalingStatistics
         return (mean, Math.Sqrt(sumSquares / count));
     }
 
-    private static bool IsUnitRange(float[] values, int rows, int width, int[] columns)
+    /// <summary>Whether the group's values already span a unit range (within [-1, 1], at least 0.5 wide): left alone.</summary>
+    private static bool IsUnitRange(int[] columns, float[] columnMin, float[] columnMax)
     {
-        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        float min = columns.Min(c => columnMin[c]), max = columns.Max(c => columnMax[c]);
+        return min >= -1 && max <= 1 && max - min >= 0.5;
+    }
+
+    /// <summary>Every column's smallest and largest value, in one pass over the rows in memory order.</summary>
+    private static (float[] Min, float[] Max) ColumnRanges(float[] values, int rows, int width)
+    {
+        var min = Enumerable.Repeat(float.PositiveInfinity, width).ToArray();
+        var max = Enumerable.Repeat(float.NegativeInfinity, width).ToArray();
         for (long r = 0; r < rows; r++)
         {
-            foreach (int c in columns)
+            var row = values.AsSpan((int)(r * width), width);
+            for (int c = 0; c < width; c++)
             {
-                min = Math.Min(min, values[r * width + c]);
-                max = Math.Max(max, values[r * width + c]);
+                min[c] = Math.Min(min[c], row[c]);
+                max[c] = Math.Max(max[c], row[c]);
             }
         }
-        return min >= -1 && max <= 1 && max - min >= 0.5;
+        return (min, max);
     }
 
     private static double LargestDistance(float[] values, int rows, int width, int[] columns, double center)
@@ -124,12 +135,4 @@ internal static class ScalingStatistics
         return sample.ToArray();
     }
 
-    /// <summary>The linearly interpolated quantile of sorted values.</summary>
-    private static double Quantile(double[] sorted, double q)
-    {
-        double position = q * (sorted.Length - 1);
-        int below = (int)Math.Floor(position);
-        int above = Math.Min(below + 1, sorted.Length - 1);
-        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
-    }
 }

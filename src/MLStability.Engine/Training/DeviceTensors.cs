@@ -23,8 +23,7 @@ internal sealed class DeviceTensors : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         Tensor features = torch.tensor(data.Features, new long[] { data.Rows, data.FeatureCount }).to(device);
-        if (scaling.Features is AffineScaling featureScaling)
-            features = featureScaling.Apply(features);
+        scaling.Features?.ApplyInPlace(features); // torch.tensor copied the rows: the caller's array is untouched
         Tensor targets = data is RegressionData { TargetsAreFeatures: true } ? features.clone() : data.TargetTensor(device);
         if (scaling.Targets is AffineScaling targetScaling)
             targets = targetScaling.Apply(targets);

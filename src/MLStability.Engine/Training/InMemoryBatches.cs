@@ -16,6 +16,7 @@ internal sealed class InMemoryBatches : IFitBatches
     private readonly torch.Generator shuffler;
     private readonly torch.Device device;
     private readonly int batchSize;
+    private readonly Lazy<string> fingerprint;
 
     public InMemoryBatches(SupervisedData train, SupervisedData? validation, DataScaling scaling, torch.Device device, int batchSize, int seed)
     {
@@ -24,12 +25,13 @@ internal sealed class InMemoryBatches : IFitBatches
         shuffler = new torch.Generator((ulong)seed);
         this.device = device;
         this.batchSize = batchSize;
-        Fingerprint = DataFingerprint(train, validation);
+        // Only checkpoints need it, and it reads every feature value once (0.24 s on 60,000 x 784).
+        fingerprint = new Lazy<string>(() => DataFingerprint(train, validation));
     }
 
     public long TrainingRows => train.Rows;
     public long ValidationRows => validation?.Rows ?? 0;
-    public string Fingerprint { get; }
+    public string Fingerprint => fingerprint.Value;
 
     public IEnumerable<IMiniBatch> Epoch(int epoch, long steps)
     {
