@@ -7,6 +7,7 @@
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- streaming [--rows N] [--features N] [--fitting-rows N] [--rounds N] [--epochs N] [--skip-large]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- routes [--rounds N] [--steps N] [--batch N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- precision [--epochs N] [--rows N] [--rounds N] [--data DIR] [--depth N] [--width N] [--device NAME]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- fit-overhead [--epochs N] [--rows N] [--rounds N] [--data DIR]
 using MLStability.Benchmarks;
 
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
@@ -21,11 +22,12 @@ return mode switch
     "precision" => PrecisionBenchmark.Run(rest),
     "streaming" => StreamingBenchmark.Run(rest),
     "routes" => RouteBenchmark.Run(rest),
+    "fit-overhead" => FitOverheadBenchmark.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|transformer|scoring|diagnostics|tabular|precision|streaming|routes] [options]");
+    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|transformer|scoring|diagnostics|tabular|precision|streaming|routes|fit-overhead] [options]");
     return 2;
 }
