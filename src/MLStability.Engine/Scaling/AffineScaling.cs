@@ -83,7 +83,6 @@ internal sealed class ScalingOnDevice(Tensor shift, Tensor scale, bool compressT
         return (compressTails ? Compress(y) : y).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Undoes the affine map (not the compression, which targets never get): x = y / Scale + Shift.</summary>
     /// <summary>The rows processed together by <see cref="ApplyInPlace"/>: a few megabytes of temporaries, kept in cache.</summary>
     private const long InPlaceRowsPerChunk = 1024;
 
@@ -105,6 +104,7 @@ internal sealed class ScalingOnDevice(Tensor shift, Tensor scale, bool compressT
         }
     }
 
+    /// <summary>Undoes the affine map (not the compression, which targets never get): x = y / Scale + Shift.</summary>
     public Tensor Invert(Tensor y)
     {
         using var scope = NewDisposeScope();

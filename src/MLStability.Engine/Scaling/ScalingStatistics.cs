@@ -134,5 +134,4 @@ internal static class ScalingStatistics
         }
         return sample.ToArray();
     }
-
 }
