@@ -9,9 +9,11 @@ namespace MLStability.Benchmarks;
 
 /// <summary>
 /// The default StableDeep trainers against ML.NET's SDCA, FastTree and LightGBM on public tabular data sets, by
-/// 5-fold cross-validation, with and without NormalizeMeanVariance in front of every trainer (docs/tabular.md).
-/// Usage: tabular [--folds N] [--only NAME] [--data DIR] [--set Option=Value ...] [--deep-only] (--set changes StableDeep's options, to
-/// measure what an option does).
+/// 5-fold cross-validation, with and without NormalizeMeanVariance in front of every trainer (docs/tabular.md), and
+/// the wall time of StableDeep's and LightGBM's cross-validations, measured in the same run, with their ratio over all
+/// rows (docs/performance.md).
+/// Usage: tabular [--folds N] [--only NAME] [--data DIR] [--set Option=Value ...] [--deep-only] [--raw-only] (--set
+/// changes StableDeep's options, to measure what an option does; --raw-only skips the NormalizeMeanVariance rows).
 /// </summary>
 internal static class TabularBenchmark
 {
@@ -20,7 +22,7 @@ internal static class TabularBenchmark
         int folds = 5;
         string? only = null;
         var settings = new List<string>();
-        bool deepOnly = false;
+        bool deepOnly = false, rawOnly = false;
         string dataDirectory = Path.Combine(AppContext.BaseDirectory, "data", "tabular");
         for (int i = 0; i < args.Length; i++)
         {
@@ -31,18 +33,20 @@ internal static class TabularBenchmark
                 case "--data": dataDirectory = args[++i]; break;
                 case "--set": settings.Add(args[++i]); break;
                 case "--deep-only": deepOnly = true; break;
-                default: Console.Error.WriteLine($"Unknown option {args[i]}. Usage: tabular [--folds N] [--only NAME] [--data DIR] [--set Option=Value] [--deep-only]"); return 2;
+                case "--raw-only": rawOnly = true; break;
+                default: Console.Error.WriteLine($"Unknown option {args[i]}. Usage: tabular [--folds N] [--only NAME] [--data DIR] [--set Option=Value] [--deep-only] [--raw-only]"); return 2;
             }
         }
         Console.WriteLine($"{folds}-fold cross-validation, seed 1; StableDeep with " +
                           (settings.Count == 0 ? "default options." : string.Join(", ", settings) + ", other options at their defaults."));
         Console.WriteLine();
-        Console.WriteLine("| data set | task (metric) | rows x features | features scaled by the user | StableDeep | SDCA | FastTree | LightGBM | best ML.NET | StableDeep - best |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine("| data set | task (metric) | rows x features | features scaled by the user | StableDeep | SDCA | FastTree | LightGBM | best ML.NET | StableDeep - best | StableDeep s | LightGBM s |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         int failures = 0;
+        double deepSeconds = 0, lightGbmSeconds = 0;
         foreach (var set in TabularDataSet.All.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
-            foreach (bool normalize in new[] { false, true })
+            foreach (bool normalize in rawOnly ? new[] { false } : new[] { false, true })
             {
                 var ml = new MLContext(seed: 1);
                 var data = Load(ml, set, dataDirectory);
@@ -50,26 +54,42 @@ internal static class TabularBenchmark
                 int features = ((VectorDataViewType)data.Schema["Features"].Type).Size;
                 var clock = Stopwatch.StartNew();
                 var results = Trainers(ml, set.Task, Options(settings)).Where(t => !deepOnly || t.Name == "StableDeep")
-                    .ToDictionary(t => t.Name, t => CrossValidate(ml, set, data, t.Estimator, normalize, folds));
+                    .ToDictionary(t => t.Name, t =>
+                    {
+                        var watch = Stopwatch.StartNew();
+                        var result = CrossValidate(ml, set, data, t.Estimator, normalize, folds);
+                        return (result.Metric, result.DepthNote, Seconds: watch.Elapsed.TotalSeconds);
+                    });
                 var scores = results.ToDictionary(r => r.Key, r => r.Value.Metric);
+                deepSeconds += results["StableDeep"].Seconds;
                 double deep = scores["StableDeep"];
                 string depthNote = results["StableDeep"].DepthNote;
                 if (deepOnly)
                 {
-                    Console.WriteLine($"| {set.Name} | {(normalize ? "yes" : "no")} | StableDeep {F(deep)} | <!-- {clock.Elapsed.TotalSeconds:F0} s, {depthNote} -->");
+                    Console.WriteLine($"| {set.Name} | {(normalize ? "yes" : "no")} | StableDeep {F(deep)} in {results["StableDeep"].Seconds:F1} s | <!-- {depthNote} -->");
                     continue;
                 }
+                lightGbmSeconds += results["LightGBM"].Seconds;
                 var (bestName, best) = scores.Where(s => s.Key != "StableDeep").MaxBy(s => s.Value);
                 double gap = deep - best;
                 if (gap < -0.02)
                     failures++;
                 Console.WriteLine($"| {set.Name} | {set.Task} ({set.Metric}) | {rows} x {features} | {(normalize ? "yes" : "no")} | **{F(deep)}** | " +
-                                  $"{F(scores["SDCA"])} | {F(scores["FastTree"])} | {F(scores["LightGBM"])} | {bestName} {F(best)} | {gap:+0.0000;-0.0000} |" +
-                                  $" <!-- {clock.Elapsed.TotalSeconds:F0} s, {depthNote} -->");
+                                  $"{F(scores["SDCA"])} | {F(scores["FastTree"])} | {F(scores["LightGBM"])} | {bestName} {F(best)} | {gap:+0.0000;-0.0000} | " +
+                                  $"{results["StableDeep"].Seconds:F1} | {results["LightGBM"].Seconds:F2} | <!-- {clock.Elapsed.TotalSeconds:F0} s in all, {depthNote} -->");
             }
         }
         Console.WriteLine();
-        Console.WriteLine($"Rows more than 0.02 below the best ML.NET trainer: {failures}.");
+        if (!deepOnly)
+        {
+            Console.WriteLine($"Rows more than 0.02 below the best ML.NET trainer: {failures}.");
+            Console.WriteLine($"Wall time of the {folds}-fold cross-validations, all rows: StableDeep {deepSeconds:F1} s, LightGBM {lightGbmSeconds:F1} s " +
+                              $"(StableDeep / LightGBM = {deepSeconds / lightGbmSeconds:F1}).");
+        }
+        else
+        {
+            Console.WriteLine($"Wall time of StableDeep's {folds}-fold cross-validations, all rows: {deepSeconds:F1} s.");
+        }
         return 0;
     }
 

@@ -45,6 +45,12 @@ internal sealed class HiddenBlock : nn.Module<Tensor, Tensor>
     /// <summary>The layer's main weight matrix (its gradient is what diagnostics watch).</summary>
     public Linear Linear => linear;
 
+    /// <summary>The normalization layer, or null without one.</summary>
+    public nn.Module<Tensor, Tensor>? Norm => norm;
+
+    /// <summary>The learnable ReZero scale of the branch, or null without ReZero.</summary>
+    public Parameter? BranchScale => branchScale;
+
     /// <summary>The shortcut's projection, or null for an identity shortcut or no shortcut.</summary>
     public Linear? Projection => projection;
 

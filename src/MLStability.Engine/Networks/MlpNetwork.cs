@@ -47,6 +47,12 @@ internal sealed class MlpNetwork : DeepNetwork
         WeightInitializer.Apply(this, options);
     }
 
+    /// <summary>The numeric embedding of the features, or null without one.</summary>
+    public PeriodicEmbedding? Embedding => embedding;
+
+    /// <summary>The normalization of the residual stream before the head, or null without one.</summary>
+    public nn.Module<Tensor, Tensor>? FinalNorm => finalNorm;
+
     /// <summary>The hidden layers, first to last.</summary>
     public IReadOnlyList<HiddenBlock> Blocks => blockArray;
 

@@ -37,6 +37,12 @@ internal sealed class PeriodicEmbedding : nn.Module<Tensor, Tensor>
     /// <summary>The per-feature linear maps [F, 2K, width]: the weight that diagnostics watch.</summary>
     public Parameter Weight => weight;
 
+    /// <summary>The trained frequencies c_f [F, K].</summary>
+    public Parameter Frequencies => frequencies;
+
+    /// <summary>The per-feature biases [F, width].</summary>
+    public Parameter Bias => bias;
+
     /// <summary>Features [N, F] to their embedding [N, F x width].</summary>
     public override Tensor forward(Tensor input)
     {

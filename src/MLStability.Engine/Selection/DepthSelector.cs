@@ -41,17 +41,19 @@ internal static class DepthSelector
         var networkResults = new List<HeldOutResult?>();
         try
         {
+            var folded = Enumerable.Range(0, folds).Select(fold =>
+            {
+                int start = fold * train.Rows / folds, end = (fold + 1) * train.Rows / folds;
+                return (Train: train.Subset(order.Take(start).Concat(order.Skip(end)).ToArray()), HeldOut: train.Subset(order.AsSpan(start, end - start)));
+            }).ToArray();
+            linearResults.AddRange(new NetworkTrainer(linear, seed).HeldOut(folded));
+            networkResults.AddRange(new NetworkTrainer(network, seed).HeldOut(folded));
             double linearLoss = 0, networkLoss = 0;
             for (int fold = 0; fold < folds; fold++)
             {
-                int start = fold * train.Rows / folds, end = (fold + 1) * train.Rows / folds;
-                var heldOut = train.Subset(order.AsSpan(start, end - start));
-                var rest = train.Subset(order.Take(start).Concat(order.Skip(end)).ToArray());
-                double share = (double)heldOut.Rows / train.Rows;
-                linearResults.Add(HeldOut(linear, rest, heldOut, seed));
-                networkResults.Add(HeldOut(network, rest, heldOut, seed));
-                linearLoss += share * (linearResults[^1]?.Loss ?? double.PositiveInfinity);
-                networkLoss += share * (networkResults[^1]?.Loss ?? double.PositiveInfinity);
+                double share = (double)folded[fold].HeldOut.Rows / train.Rows;
+                linearLoss += share * (linearResults[fold]?.Loss ?? double.PositiveInfinity);
+                networkLoss += share * (networkResults[fold]?.Loss ?? double.PositiveInfinity);
             }
             var stacking = double.IsFinite(linearLoss) && double.IsFinite(networkLoss)
                 ? Stack(linearResults!, networkResults!, train.Objective)
@@ -114,26 +116,5 @@ internal static class DepthSelector
         candidate.TensorBoardDirectory = null;
         candidate.Progress = null;
         return candidate;
-    }
-
-    /// <summary>The candidate's last-epoch loss and outputs on the held-out rows, or null when its training diverged.</summary>
-    private static HeldOutResult? HeldOut(DeepNetworkOptions candidate, SupervisedData rest, SupervisedData heldOut, int seed)
-    {
-        try
-        {
-            var result = new NetworkTrainer(candidate, seed).HeldOut(rest, heldOut);
-            bool finite;
-            using (torch.NewDisposeScope())
-                finite = double.IsFinite(result.Loss) && result.Outputs.isfinite().all().item<bool>();
-            if (finite)
-                return result;
-            result.Outputs.Dispose();
-            result.Targets.Dispose();
-            return null;
-        }
-        catch (TrainingDivergedException)
-        {
-            return null;
-        }
     }
 }

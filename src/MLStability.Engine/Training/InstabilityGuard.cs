@@ -14,9 +14,9 @@ namespace MLStability;
 /// <remarks>
 /// A loss spike is judged against robust statistics, so that the noise of small batches near convergence never counts:
 /// the step's loss must exceed <see cref="DeepNetworkOptions.LossSpikeFactor"/> times the median of the last
-/// <see cref="WindowSize"/> accepted losses, lie above that median by a tenth of the run's initial loss level (a
+/// <see cref="LossSpikeDetector.WindowSize"/> accepted losses, lie above that median by a tenth of the run's initial loss level (a
 /// loss of 0.04 against a median of 0.003 is no spike when training started at 2.3) and exceed every loss of that
-/// window, and this must hold for <see cref="SpikeEvidenceSteps"/> steps in a row. Near convergence the batch losses are
+/// window, and this must hold for <see cref="LossSpikeDetector.SpikeEvidenceSteps"/> steps in a row. Near convergence the batch losses are
 /// heavy-tailed: a batch that holds one of the few rows the model still gets wrong can cost ten times the median, and
 /// such batches recur; the window keeps them (a suspicious loss joins it once its streak ends unconfirmed), so only
 /// losses that beat everything recent, step after step, as in a divergence, count. In a healthy run whose losses
@@ -27,17 +27,10 @@ namespace MLStability;
 /// </remarks>
 internal sealed class InstabilityGuard : IDisposable
 {
-    private const int SpikeWarmupSteps = 20;
     private const float RollbackClippingThreshold = 1f;
 
-    /// <summary>Accepted losses whose median is the reference for spikes.</summary>
-    public const int WindowSize = 64;
-
     /// <summary>Consecutive spiking steps before a spike is an instability.</summary>
-    public const int SpikeEvidenceSteps = 3;
-
-    /// <summary>A spike must exceed the median by at least this share of the initial loss level.</summary>
-    private const double SpikeFloorShare = 0.1;
+    public const int SpikeEvidenceSteps = LossSpikeDetector.SpikeEvidenceSteps;
 
     private readonly DeepNetworkOptions options;
     private readonly DeepNetwork network;
@@ -46,14 +39,9 @@ internal sealed class InstabilityGuard : IDisposable
     private ModuleState? weights;
     private OptimizerSnapshot? optimizerState;
     private long snapshotStep;
-    private readonly Queue<double> recentLosses = new();
-    private readonly List<double> suspiciousLosses = new(); // the current streak's, kept out of the window until it ends
-    private double initialLevel = double.NaN;
-    private int consecutiveSpikes;
-    private bool suspicious;
+    private readonly LossSpikeDetector spikes;
     private long healthySteps;
     private double permanentScale = 1, spikeScale = 1;
-    private long acceptedSteps;
     private int recoveries;
 
     public InstabilityGuard(DeepNetworkOptions options, DeepNetwork network, ParameterOptimizer optimizer)
@@ -62,6 +50,7 @@ internal sealed class InstabilityGuard : IDisposable
         this.network = network;
         this.optimizer = optimizer;
         Clipper = GradientClipper.Create(options, network);
+        spikes = new LossSpikeDetector(options.LossSpikeFactor);
         Snapshot(0);
     }
 
@@ -78,34 +67,11 @@ internal sealed class InstabilityGuard : IDisposable
     {
         if (!double.IsFinite(loss))
             return InstabilityKind.NonFiniteLoss;
-        suspicious = IsSpike(loss);
-        consecutiveSpikes = suspicious ? consecutiveSpikes + 1 : 0;
-        if (consecutiveSpikes < SpikeEvidenceSteps)
-            return null;
-        consecutiveSpikes = 0;
-        suspiciousLosses.Clear(); // a confirmed spike's losses never become the reference
-        return InstabilityKind.LossSpike;
+        return spikes.ConfirmsSpike(loss) ? InstabilityKind.LossSpike : null;
     }
 
     /// <summary>The median of the recent accepted losses, the reference for spikes (NaN before the first step).</summary>
-    public double RecentMedian
-    {
-        get
-        {
-            if (recentLosses.Count == 0)
-                return double.NaN;
-            var sorted = recentLosses.Order().ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-        }
-    }
-
-    private bool IsSpike(double loss)
-    {
-        if (options.LossSpikeFactor <= 0 || acceptedSteps < SpikeWarmupSteps)
-            return false;
-        double median = RecentMedian;
-        return loss > options.LossSpikeFactor * median && loss - median > SpikeFloorShare * initialLevel && loss > recentLosses.Max();
-    }
+    public double RecentMedian => spikes.RecentMedian;
 
     /// <summary>
     /// Clips the gradients and checks them, at the least cost that still catches every non-finite gradient:
@@ -134,22 +100,7 @@ internal sealed class InstabilityGuard : IDisposable
     /// </summary>
     public bool Accept(long step, double loss)
     {
-        // A suspicious step trains, but its loss stays out of the reference until the spike is confirmed or gone.
-        if (suspicious)
-        {
-            suspiciousLosses.Add(loss);
-        }
-        else
-        {
-            // A streak that ended unconfirmed was noise, and noise belongs in the reference.
-            foreach (double unconfirmed in suspiciousLosses)
-                Remember(unconfirmed);
-            suspiciousLosses.Clear();
-            Remember(loss);
-        }
-        acceptedSteps++;
-        if (acceptedSteps == SpikeWarmupSteps)
-            initialLevel = RecentMedian;
+        spikes.Accept(loss);
         RecoverLearningRate();
         if (options.OnInstability != InstabilityPolicy.Rollback || step % options.RollbackSnapshotSteps != 0)
             return true;
@@ -157,14 +108,6 @@ internal sealed class InstabilityGuard : IDisposable
             return false;
         Snapshot(step);
         return true;
-    }
-
-    /// <summary>Adds an accepted loss to the window of the last <see cref="WindowSize"/>.</summary>
-    private void Remember(double loss)
-    {
-        recentLosses.Enqueue(loss);
-        if (recentLosses.Count > WindowSize)
-            recentLosses.Dequeue();
     }
 
     /// <summary>Whether every network parameter and buffer is finite.</summary>
@@ -206,13 +149,9 @@ internal sealed class InstabilityGuard : IDisposable
         checkpoint.Set("guard.lr_scale", permanentScale);
         checkpoint.Set("guard.spike_scale", spikeScale);
         checkpoint.Set("guard.healthy", healthySteps);
-        checkpoint.Set("guard.recent", recentLosses.ToArray());
-        checkpoint.Set("guard.initial_level", initialLevel);
-        checkpoint.Set("guard.consecutive_spikes", consecutiveSpikes);
-        checkpoint.Set("guard.suspicious", suspiciousLosses.ToArray());
+        spikes.Capture(checkpoint);
         checkpoint.Set("guard.clipping", Clipper?.Kind ?? GradientClippingKind.None);
         checkpoint.Set("guard.threshold", Clipper?.Threshold ?? 0f);
-        checkpoint.Set("guard.accepted", acceptedSteps);
         checkpoint.Set("guard.recoveries", recoveries);
         checkpoint.Set("guard.events", events);
         checkpoint.Set("guard.snapshot_step", snapshotStep);
@@ -227,15 +166,8 @@ internal sealed class InstabilityGuard : IDisposable
         permanentScale = checkpoint.Get<double>("guard.lr_scale");
         spikeScale = checkpoint.Get<double>("guard.spike_scale");
         healthySteps = checkpoint.Get<long>("guard.healthy");
-        recentLosses.Clear();
-        foreach (double recent in checkpoint.Get<double[]>("guard.recent"))
-            recentLosses.Enqueue(recent);
-        initialLevel = checkpoint.Get<double>("guard.initial_level");
-        consecutiveSpikes = checkpoint.Get<int>("guard.consecutive_spikes");
-        suspiciousLosses.Clear();
-        suspiciousLosses.AddRange(checkpoint.Get<double[]>("guard.suspicious"));
+        spikes.Restore(checkpoint);
         Clipper = GradientClipper.Create(checkpoint.Get<GradientClippingKind>("guard.clipping"), checkpoint.Get<float>("guard.threshold"), network);
-        acceptedSteps = checkpoint.Get<long>("guard.accepted");
         recoveries = checkpoint.Get<int>("guard.recoveries");
         events.Clear();
         events.AddRange(checkpoint.Get<List<InstabilityEvent>>("guard.events"));
@@ -267,7 +199,7 @@ internal sealed class InstabilityGuard : IDisposable
     /// <summary>After each 2 x RollbackSnapshotSteps healthy steps, undoes one spike rollback's learning-rate cut.</summary>
     private void RecoverLearningRate()
     {
-        if (spikeScale >= 1 || suspicious)
+        if (spikeScale >= 1 || spikes.Suspicious)
             return;
         if (++healthySteps < 2L * options.RollbackSnapshotSteps)
             return;

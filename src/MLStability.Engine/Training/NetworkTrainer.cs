@@ -147,22 +147,98 @@ internal sealed class NetworkTrainer
     /// </summary>
     private void AddMembers(MlpNetwork network, DeepNetworkOptions memberOptions, int members, SupervisedData train)
     {
-        var others = new List<MlpNetwork>();
+        var memberTrainer = new NetworkTrainer(memberOptions, seed, log);
+        var fits = memberTrainer.FitMembers(Enumerable.Range(1, members - 1).Select(member => (train, unchecked(seed + member))).ToArray());
+        var others = fits.Select(f => f.Network).OfType<MlpNetwork>().ToArray();
+        if (fits.FirstOrDefault(f => f.Failure is not null)?.Failure is TrainingDivergedException failure)
+        {
+            foreach (var other in others)
+                other.Dispose();
+            throw failure;
+        }
         try
         {
-            for (int member = 1; member < members; member++)
-            {
-                var memberTrainer = new NetworkTrainer(memberOptions, unchecked(seed + member));
-                others.Add((MlpNetwork)memberTrainer.Fit(memberTrainer.InMemory(train), null).Network);
-            }
             network.AddMembers(others);
         }
         catch
         {
-            others.ForEach(other => other.Dispose());
+            foreach (var other in others)
+                other.Dispose();
             throw;
         }
         log?.Invoke($"Ensemble: {members} MLPs from consecutive seeds, trained on the same rows, averaged.");
+    }
+
+    /// <summary>
+    /// Fits one network of this trainer's options per (rows, seed), as <see cref="Fit(FitInput, Func{DeepNetworkOptions, DeepNetwork}?)"/>
+    /// would one by one; where the options allow, those with the same batches per epoch train side by side in one
+    /// <see cref="Ensembles.PackedTraining"/> pack, which costs about one fit's time. A pack that gives up (an unstable
+    /// member, a packed kernel that disagrees with its members) leaves its members to the fits one by one, which recover
+    /// as every fit does. A member whose training diverged has no network and its <see cref="TrainingDivergedException"/>.
+    /// </summary>
+    internal IReadOnlyList<MemberFit> FitMembers(IReadOnlyList<(SupervisedData Rows, int Seed)> members)
+    {
+        var results = new MemberFit?[members.Count];
+        lock (TorchRuntime.TrainingLock)
+        {
+            if (members.Count > 1 && Ensembles.PackedTraining.Unsupported(options) is null)
+            {
+                var groups = Enumerable.Range(0, members.Count).GroupBy(i =>
+                {
+                    int batchSize = Math.Min(options.BatchSize, members[i].Rows.Rows);
+                    return (batchSize, Steps: (members[i].Rows.Rows + batchSize - 1) / batchSize);
+                });
+                foreach (var group in groups.Where(g => g.Count() > 1))
+                    FitPacked(members, group.ToArray(), group.Key.batchSize, results);
+            }
+            for (int i = 0; i < members.Count; i++)
+                results[i] ??= FitAlone(members[i].Rows, members[i].Seed);
+        }
+        return results!;
+    }
+
+    /// <summary>Trains members <paramref name="indices"/> as one pack; on success fills their results.</summary>
+    private void FitPacked(IReadOnlyList<(SupervisedData Rows, int Seed)> members, int[] indices, int batchSize, MemberFit?[] results)
+    {
+        var fits = new List<PreparedFit>();
+        string? failure;
+        try
+        {
+            foreach (int i in indices)
+            {
+                var trainer = new NetworkTrainer(options, members[i].Seed);
+                fits.Add(trainer.WithPreparedNetwork(trainer.InMemory(members[i].Rows), null, fit => fit));
+            }
+            failure = Ensembles.PackedTraining.TryTrain(options, fits, indices.Select(i => members[i].Seed).ToArray(), batchSize);
+        }
+        catch
+        {
+            fits.ForEach(f => f.Network.Dispose());
+            throw;
+        }
+        if (failure is not null)
+        {
+            log?.Invoke($"Packed training of {fits.Count} networks gave up ({failure}): training them one by one.");
+            fits.ForEach(f => f.Network.Dispose());
+            return;
+        }
+        for (int j = 0; j < indices.Length; j++)
+            results[indices[j]] = new MemberFit(fits[j].Network, fits[j].Device, fits[j].Scaling, null);
+    }
+
+    /// <summary>One member's fit of its own, with the full loop (recovery included).</summary>
+    private MemberFit FitAlone(SupervisedData rows, int memberSeed)
+    {
+        var trainer = new NetworkTrainer(options, memberSeed);
+        try
+        {
+            var (network, device, _, scaling) = trainer.Fit(trainer.InMemory(rows), null);
+            return new MemberFit(network, device, scaling, null);
+        }
+        catch (TrainingDivergedException diverged)
+        {
+            return new MemberFit(null, null, null, diverged);
+        }
     }
 
     /// <summary>
@@ -196,27 +272,38 @@ internal sealed class NetworkTrainer
     }
 
     /// <summary>
-    /// Trains on <paramref name="train"/> and returns the trained network's outputs on <paramref name="heldOut"/>, the
-    /// scaled targets of those rows and the objective's loss per row; the network is discarded. What
-    /// <see cref="DepthSelector"/> compares and stacks. The held-out rows are not the fit's validation rows: a fit keeps
-    /// its best validation epoch's weights, which would be chosen on the very rows they are judged on.
+    /// Trains one network per fold on the fold's training rows (<see cref="FitMembers"/>, all from this trainer's seed)
+    /// and returns each trained network's outputs on the fold's held-out rows, the scaled targets of those rows and the
+    /// objective's loss per row, or null for a fold whose training diverged or whose outputs are not finite; the networks
+    /// are discarded. What <see cref="DepthSelector"/> compares and stacks. The held-out rows are not the fit's
+    /// validation rows: a fit keeps its best validation epoch's weights, which would be chosen on the very rows they are
+    /// judged on.
     /// </summary>
-    internal HeldOutResult HeldOut(SupervisedData train, SupervisedData heldOut)
+    internal IReadOnlyList<HeldOutResult?> HeldOut(IReadOnlyList<(SupervisedData Train, SupervisedData HeldOut)> folds)
     {
-        var (network, device, _, scaling) = Fit(InMemory(train), null);
-        try
+        var fits = FitMembers(folds.Select(f => (f.Train, seed)).ToArray());
+        var results = new HeldOutResult?[folds.Count];
+        for (int i = 0; i < folds.Count; i++)
         {
-            using var scope = torch.NewDisposeScope();
-            using var noGrad = torch.no_grad();
-            using var rows = DeviceTensors.Create(heldOut, device, scaling);
-            Tensor outputs = network.forward(rows.Features);
-            double loss = heldOut.Objective.Loss(outputs, rows.Targets).item<float>();
-            return new HeldOutResult(loss, outputs.cpu().DetachFromDisposeScope(), rows.Targets.cpu().clone().DetachFromDisposeScope());
+            if (fits[i].Network is not DeepNetwork network)
+                continue;
+            using (network)
+                results[i] = Evaluate(network, fits[i].Device!, fits[i].Scaling!, folds[i].HeldOut);
         }
-        finally
-        {
-            network.Dispose();
-        }
+        return results;
+    }
+
+    /// <summary>A trained network's outputs, the scaled targets and the loss per row on <paramref name="heldOut"/>; null when not finite.</summary>
+    private static HeldOutResult? Evaluate(DeepNetwork network, torch.Device device, DataScaling scaling, SupervisedData heldOut)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        using var rows = DeviceTensors.Create(heldOut, device, scaling);
+        Tensor outputs = network.forward(rows.Features);
+        double loss = heldOut.Objective.Loss(outputs, rows.Targets).item<float>();
+        if (!double.IsFinite(loss) || !outputs.isfinite().all().item<bool>())
+            return null;
+        return new HeldOutResult(loss, outputs.cpu().DetachFromDisposeScope(), rows.Targets.cpu().clone().DetachFromDisposeScope());
     }
 
     private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(FitInput input, Func<DeepNetworkOptions, DeepNetwork>? build) =>
@@ -424,6 +511,9 @@ internal sealed class NetworkTrainer
                 dropLonelyLastRow: trainer.options.EffectiveNormalization == NormalizationKind.BatchNorm);
     }
 }
+
+/// <summary>One member of <see cref="NetworkTrainer.FitMembers"/>: its trained network, device and scaling, or why its training diverged.</summary>
+internal sealed record MemberFit(DeepNetwork? Network, torch.Device? Device, DataScaling? Scaling, TrainingDivergedException? Failure);
 
 /// <summary>A candidate's result on held-out rows: its loss per row, its outputs [N, K] and the targets (on the CPU).</summary>
 internal sealed record HeldOutResult(double Loss, Tensor Outputs, Tensor Targets);
