@@ -3,7 +3,8 @@
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- cnn|lstm|transformer [--epochs N] [--rows N] [--rounds N] [--data DIR]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- scoring [--rows N] [--predictions N] [--rounds N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- diagnostics [--epochs N] [--rows N] [--rounds N] [--depth N]
-//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- tabular [--folds N] [--only NAME]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- tabular [--folds N] [--only NAME] [--raw-only] [--deep-only]
+//   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- versus-lightgbm [--data DIR] [--epochs N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- streaming [--rows N] [--features N] [--fitting-rows N] [--rounds N] [--epochs N] [--skip-large]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- routes [--rounds N] [--steps N] [--batch N]
 //   dotnet run -c Release --project benchmarks/MLStability.Benchmarks -- precision [--epochs N] [--rows N] [--rounds N] [--data DIR] [--depth N] [--width N] [--device NAME]
@@ -23,11 +24,12 @@ return mode switch
     "streaming" => StreamingBenchmark.Run(rest),
     "routes" => RouteBenchmark.Run(rest),
     "fit-overhead" => FitOverheadBenchmark.Run(rest),
+    "versus-lightgbm" => ImagesVersusLightGbmBenchmark.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|transformer|scoring|diagnostics|tabular|precision|streaming|routes|fit-overhead] [options]");
+    Console.Error.WriteLine("Usage: MLStability.Benchmarks [training|cnn|lstm|transformer|scoring|diagnostics|tabular|precision|streaming|routes|fit-overhead|versus-lightgbm] [options]");
     return 2;
 }

@@ -105,7 +105,7 @@ public class DeepNetworkOptions
     /// <see cref="DepthSelection.MaximumRows"/> training rows held in memory the supervised trainers first cross-validate
     /// a linear model and that MLP on the training rows, fit the weights of output = a · linear + b · MLP + offsets
     /// (a, b ≥ 0) on their held-out outputs, and train the MLP, the linear model or both combined with those weights,
-    /// the MLP as the mean of <see cref="DepthSelection.EnsembleSize"/> networks from consecutive seeds
+    /// the MLP as the mean of the one trained on all rows and the cross-validation's fold MLPs
     /// (<see cref="TrainingReport.DepthSelection"/> says which and why): small, nearly linear tables (iris, diabetes)
     /// are fitted better by the linear model, which a deep network overfits, and on small tables the MLP often ranks
     /// rows well but is overconfident, which the weights temper.

@@ -8,7 +8,8 @@ namespace MLStability;
 /// fold; their held-out outputs, all folds together, fit the weights of output = <see cref="LinearWeight"/> · linear +
 /// <see cref="NetworkWeight"/> · MLP + offsets (non-negative weights, lowest held-out loss: stacked generalization).
 /// Then every model whose weight is above zero is trained on all rows: both, combined into one network with those
-/// weights, or the other model alone when a weight is zero; the MLP as the mean of <see cref="EnsembleSize"/> networks. The candidates' held-out outputs come from their last
+/// weights, or the other model alone when a weight is zero; the MLP as the mean of the one trained on all rows and the
+/// <see cref="Folds"/> fold MLPs of the cross-validation (<see cref="NetworkMembers"/>). The candidates' held-out outputs come from their last
 /// epoch's weights: the held-out fold is never their validation split, whose best epoch would be chosen on it.
 /// </summary>
 /// <param name="Folds">The cross-validation folds.</param>
@@ -33,15 +34,13 @@ public sealed record DepthSelection(int Folds, long Rows, double LinearModelLoss
     public const int CrossValidationFolds = 5;
 
     /// <summary>
-    /// The MLPs, trained from consecutive seeds on the same rows, whose outputs the final fit averages when it trains
-    /// the MLP (alone or stacked). One network from one random start varies on a small table by about as much as the
-    /// choices made here (cars' origin: AUC 0.950 to 0.956 over three seeds); the mean of five varies less. The
-    /// cross-validation trains one network per fold (five per fold would multiply its cost by five), so the stacking
-    /// weights are fitted on single networks' outputs.
+    /// The MLPs averaged in the trained model, or 1 when the linear model alone was trained: the MLP the final fit trains
+    /// on all training rows and the cross-validation's fold MLPs, one per fold (each trained on the other folds' rows
+    /// from its own seed, with the final fit's scaling). One network from one random start varies on a small table by
+    /// about as much as the choices made here (cars' origin: AUC 0.950 to 0.956 over three seeds); the mean of several
+    /// varies less, and the fold MLPs are trained anyway, so the average costs no further training. The stacking weights
+    /// are fitted on single fold MLPs' held-out outputs.
     /// </summary>
-    public const int EnsembleSize = 5;
-
-    /// <summary>The MLPs averaged in the trained model (<see cref="EnsembleSize"/>), or 1 when the linear model alone was trained.</summary>
     public int NetworkMembers { get; init; } = 1;
 
     /// <summary>The weight of the linear model's outputs in the trained model (0 when only the MLP was trained).</summary>
@@ -62,7 +61,7 @@ public sealed record DepthSelection(int Folds, long Rows, double LinearModelLoss
     /// <inheritdoc/>
     public override string ToString() =>
         $"{(Combined ? $"{F(LinearWeight)} x a linear model + {F(NetworkWeight)} x the MLP" : ChoseLinearModel ? "a linear model" : "the MLP")}" +
-        (NetworkMembers > 1 ? $" (the MLP: the mean of {NetworkMembers} networks from consecutive seeds)" : "") +
+        (NetworkMembers > 1 ? $" (the MLP: the mean of {NetworkMembers} networks, the one trained on all rows and {NetworkMembers - 1} fold networks)" : "") +
         $" (HiddenLayers = {HiddenLayers}): held-out loss {F(LinearModelLoss)} for a linear model, {F(NetworkLoss)} for " +
         $"{DeepNetworkOptions.AutomaticHiddenLayers} hidden layers" +
         (NetworkEmbedding == NumericEmbeddingKind.Periodic ? " over a periodic embedding" : "") +

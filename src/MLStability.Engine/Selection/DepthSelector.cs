@@ -1,3 +1,4 @@
+using MLStability.Networks;
 using TorchSharp;
 
 namespace MLStability;
@@ -9,8 +10,9 @@ namespace MLStability;
 /// cross-validation on the training rows (<see cref="DepthSelection"/>, <see cref="StackingWeights"/>). Deep networks
 /// overfit small, nearly linear tables, and no rule on the table's size tells those apart from small tables that need
 /// the depth; held-out outputs do. On small tables the MLP often ranks rows better than the linear model but is
-/// overconfident; the weights keep its ranking and temper its confidence. The final fit trains the MLP as the mean of
-/// <see cref="DepthSelection.EnsembleSize"/> networks from consecutive seeds, which varies less than any one of them.
+/// overconfident; the weights keep its ranking and temper its confidence. The final model's MLP is the mean of the one
+/// the final fit trains on all rows and the cross-validation's fold MLPs (consecutive seeds), which varies less than any
+/// one of them and costs no further training.
 /// </summary>
 internal static class DepthSelector
 {
@@ -27,7 +29,7 @@ internal static class DepthSelector
     /// <param name="options">The fit's options (HiddenLayers automatic).</param>
     /// <param name="train">The training rows, validation rows already held out.</param>
     /// <param name="seed">Cuts the folds and seeds every candidate.</param>
-    public static (DeepNetworkOptions Options, DepthSelection Selection, StackedParts Parts) Select(DeepNetworkOptions options,
+    public static (DeepNetworkOptions Options, DepthSelection Selection, StackedParts Parts, DataScaling Scaling) Select(DeepNetworkOptions options,
         SupervisedData train, int seed)
     {
         int folds = DepthSelection.CrossValidationFolds;
@@ -37,17 +39,23 @@ internal static class DepthSelector
         var sized = options.WithSizesFor(train.Rows);
         var linear = Candidate(sized, 0, train.FeatureCount);
         var network = Candidate(sized, DeepNetworkOptions.AutomaticHiddenLayers, train.FeatureCount);
-        var linearResults = new List<HeldOutResult?>();
-        var networkResults = new List<HeldOutResult?>();
+        // One scaling, the final fit's, for every fold: the fold MLPs become members of the final model, which scales
+        // its inputs once, and all held-out outputs are in the same units for the stacking weights.
+        var scaling = DataScaling.Fit(train, options);
+        var folded = Enumerable.Range(0, folds).Select(fold =>
+        {
+            int start = fold * train.Rows / folds, end = (fold + 1) * train.Rows / folds;
+            return (Train: train.Subset(order.Take(start).Concat(order.Skip(end)).ToArray()), HeldOut: train.Subset(order.AsSpan(start, end - start)));
+        }).ToArray();
+        var linearFits = new NetworkTrainer(linear, seed).HeldOut(folded, scaling);
+        var networkFits = new NetworkTrainer(network, seed).HeldOut(folded, scaling);
+        var linearResults = linearFits.Select(f => f.Result).ToArray();
+        var networkResults = networkFits.Select(f => f.Result).ToArray();
+        var foldNetworks = networkFits.Select(f => f.Network).OfType<MlpNetwork>().ToArray();
+        foreach (var fit in linearFits)
+            fit.Network?.Dispose();
         try
         {
-            var folded = Enumerable.Range(0, folds).Select(fold =>
-            {
-                int start = fold * train.Rows / folds, end = (fold + 1) * train.Rows / folds;
-                return (Train: train.Subset(order.Take(start).Concat(order.Skip(end)).ToArray()), HeldOut: train.Subset(order.AsSpan(start, end - start)));
-            }).ToArray();
-            linearResults.AddRange(new NetworkTrainer(linear, seed).HeldOut(folded));
-            networkResults.AddRange(new NetworkTrainer(network, seed).HeldOut(folded));
             double linearLoss = 0, networkLoss = 0;
             for (int fold = 0; fold < folds; fold++)
             {
@@ -65,15 +73,26 @@ internal static class DepthSelector
             chosen.HiddenLayers = winner.HiddenLayers;
             chosen.NumericEmbedding = winner.NumericEmbedding;
             LinearShortcut? shortcut = winner == network && stacking is { Linear: > 0 } s ? new LinearShortcut(linear, s.Linear, s.Network, s.Offsets) : null;
-            int members = winner == network ? DepthSelection.EnsembleSize : 1;
+            var members = winner == network ? foldNetworks : Array.Empty<MlpNetwork>();
             var selection = new DepthSelection(folds, train.Rows, linearLoss, networkLoss, winner.HiddenLayers!.Value, network.NumericEmbedding!.Value)
             {
                 LinearWeight = stacking?.Linear ?? (winner == linear ? 1 : 0),
                 NetworkWeight = stacking?.Network ?? (winner == network ? 1 : 0),
                 CombinedLoss = stacking?.Loss,
-                NetworkMembers = members,
+                NetworkMembers = winner == network ? 1 + members.Length : 1,
             };
-            return (chosen, selection, new StackedParts(members > 1 ? network : null, members, shortcut));
+            if (winner != network)
+            {
+                foreach (var unused in foldNetworks)
+                    unused.Dispose();
+            }
+            return (chosen, selection, new StackedParts(members, shortcut), scaling);
+        }
+        catch
+        {
+            foreach (var unused in foldNetworks)
+                unused.Dispose();
+            throw;
         }
         finally
         {

@@ -18,6 +18,7 @@ internal sealed class NetworkTrainer
     private readonly IReadOnlyList<ITrainingObserver> observers;
     private DepthSelection? depthSelection;
     private StackedParts? stackedParts;
+    private DataScaling? sharedScaling; // fitted once for a cross-validation's folds and its final fit
 
     /// <param name="options">Validated before training starts.</param>
     /// <param name="seed">Seeds initialization, shuffling, dropout and the validation split.</param>
@@ -97,7 +98,8 @@ internal sealed class NetworkTrainer
     public LearningRateRangeTest FindLearningRate(SupervisedData data, LearningRateFinderOptions settings)
     {
         var trainer = WithDepthFor(data);
-        return trainer.FindLearningRate(trainer.InMemory(data), settings);
+        using (trainer.stackedParts)
+            return trainer.FindLearningRate(trainer.InMemory(data), settings);
     }
 
     /// <summary>The range test on streamed data, reading the batches as training would.</summary>
@@ -121,52 +123,26 @@ internal sealed class NetworkTrainer
     private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data)
     {
         var trainer = WithDepthFor(data);
+        using var parts = trainer.stackedParts;
         var fit = trainer.Fit(trainer.InMemory(data), null);
-        if (trainer.stackedParts is StackedParts parts)
-        {
-            try
-            {
-                var train = Split(data).Train;
-                if (parts.MemberOptions is DeepNetworkOptions memberOptions)
-                    AddMembers((MlpNetwork)fit.Network, memberOptions, parts.NetworkMembers, train);
-                if (parts.Shortcut is LinearShortcut shortcut)
-                    AddLinearShortcut((MlpNetwork)fit.Network, shortcut, train);
-            }
-            catch
-            {
-                fit.Network.Dispose();
-                throw;
-            }
-        }
-        return fit;
-    }
-
-    /// <summary>
-    /// Trains the ensemble's further MLPs, from the seeds after this fit's, on the rows the first one trained on (the
-    /// same scaling, fitted on the same rows), and makes <paramref name="network"/> their mean.
-    /// </summary>
-    private void AddMembers(MlpNetwork network, DeepNetworkOptions memberOptions, int members, SupervisedData train)
-    {
-        var memberTrainer = new NetworkTrainer(memberOptions, seed, log);
-        var fits = memberTrainer.FitMembers(Enumerable.Range(1, members - 1).Select(member => (train, unchecked(seed + member))).ToArray());
-        var others = fits.Select(f => f.Network).OfType<MlpNetwork>().ToArray();
-        if (fits.FirstOrDefault(f => f.Failure is not null)?.Failure is TrainingDivergedException failure)
-        {
-            foreach (var other in others)
-                other.Dispose();
-            throw failure;
-        }
+        if (parts is null)
+            return fit;
         try
         {
-            network.AddMembers(others);
+            if (parts.Members.Count > 0)
+            {
+                ((MlpNetwork)fit.Network).AddMembers(parts.TakeMembers());
+                log?.Invoke($"Ensemble: this MLP and the cross-validation's {parts.Members.Count} fold MLPs (consecutive seeds, each trained on its folds' rows), averaged.");
+            }
+            if (parts.Shortcut is LinearShortcut shortcut)
+                AddLinearShortcut((MlpNetwork)fit.Network, shortcut, Split(data).Train);
         }
         catch
         {
-            foreach (var other in others)
-                other.Dispose();
+            fit.Network.Dispose();
             throw;
         }
-        log?.Invoke($"Ensemble: {members} MLPs from consecutive seeds, trained on the same rows, averaged.");
+        return fit;
     }
 
     /// <summary>
@@ -176,7 +152,9 @@ internal sealed class NetworkTrainer
     /// member, a packed kernel that disagrees with its members) leaves its members to the fits one by one, which recover
     /// as every fit does. A member whose training diverged has no network and its <see cref="TrainingDivergedException"/>.
     /// </summary>
-    internal IReadOnlyList<MemberFit> FitMembers(IReadOnlyList<(SupervisedData Rows, int Seed)> members)
+    /// <param name="members">Each member's training rows and seed.</param>
+    /// <param name="scaling">The scaling every member uses, or null for each its own, fitted on its rows.</param>
+    internal IReadOnlyList<MemberFit> FitMembers(IReadOnlyList<(SupervisedData Rows, int Seed)> members, DataScaling? scaling = null)
     {
         var results = new MemberFit?[members.Count];
         lock (TorchRuntime.TrainingLock)
@@ -189,16 +167,16 @@ internal sealed class NetworkTrainer
                     return (batchSize, Steps: (members[i].Rows.Rows + batchSize - 1) / batchSize);
                 });
                 foreach (var group in groups.Where(g => g.Count() > 1))
-                    FitPacked(members, group.ToArray(), group.Key.batchSize, results);
+                    FitPacked(members, group.ToArray(), group.Key.batchSize, scaling, results);
             }
             for (int i = 0; i < members.Count; i++)
-                results[i] ??= FitAlone(members[i].Rows, members[i].Seed);
+                results[i] ??= FitAlone(members[i].Rows, members[i].Seed, scaling);
         }
         return results!;
     }
 
     /// <summary>Trains members <paramref name="indices"/> as one pack; on success fills their results.</summary>
-    private void FitPacked(IReadOnlyList<(SupervisedData Rows, int Seed)> members, int[] indices, int batchSize, MemberFit?[] results)
+    private void FitPacked(IReadOnlyList<(SupervisedData Rows, int Seed)> members, int[] indices, int batchSize, DataScaling? scaling, MemberFit?[] results)
     {
         var fits = new List<PreparedFit>();
         string? failure;
@@ -206,7 +184,7 @@ internal sealed class NetworkTrainer
         {
             foreach (int i in indices)
             {
-                var trainer = new NetworkTrainer(options, members[i].Seed);
+                var trainer = new NetworkTrainer(options, members[i].Seed) { sharedScaling = scaling };
                 fits.Add(trainer.WithPreparedNetwork(trainer.InMemory(members[i].Rows), null, fit => fit));
             }
             failure = Ensembles.PackedTraining.TryTrain(options, fits, indices.Select(i => members[i].Seed).ToArray(), batchSize);
@@ -227,13 +205,13 @@ internal sealed class NetworkTrainer
     }
 
     /// <summary>One member's fit of its own, with the full loop (recovery included).</summary>
-    private MemberFit FitAlone(SupervisedData rows, int memberSeed)
+    private MemberFit FitAlone(SupervisedData rows, int memberSeed, DataScaling? scaling)
     {
-        var trainer = new NetworkTrainer(options, memberSeed);
+        var trainer = new NetworkTrainer(options, memberSeed) { sharedScaling = scaling };
         try
         {
-            var (network, device, _, scaling) = trainer.Fit(trainer.InMemory(rows), null);
-            return new MemberFit(network, device, scaling, null);
+            var (network, device, _, fitted) = trainer.Fit(trainer.InMemory(rows), null);
+            return new MemberFit(network, device, fitted, null);
         }
         catch (TrainingDivergedException diverged)
         {
@@ -266,29 +244,32 @@ internal sealed class NetworkTrainer
         var (train, _) = Split(data);
         if (!DepthSelector.Applies(options, train.Rows))
             return this;
-        var (chosen, selection, parts) = DepthSelector.Select(options, train, seed);
+        var (chosen, selection, parts, scaling) = DepthSelector.Select(options, train, seed);
         log?.Invoke($"Depth selection: {selection}.");
-        return new NetworkTrainer(chosen, seed, log, observers) { depthSelection = selection, stackedParts = parts };
+        return new NetworkTrainer(chosen, seed, log, observers) { depthSelection = selection, stackedParts = parts, sharedScaling = scaling };
     }
 
     /// <summary>
-    /// Trains one network per fold on the fold's training rows (<see cref="FitMembers"/>, all from this trainer's seed)
-    /// and returns each trained network's outputs on the fold's held-out rows, the scaled targets of those rows and the
-    /// objective's loss per row, or null for a fold whose training diverged or whose outputs are not finite; the networks
-    /// are discarded. What <see cref="DepthSelector"/> compares and stacks. The held-out rows are not the fit's
-    /// validation rows: a fit keeps its best validation epoch's weights, which would be chosen on the very rows they are
-    /// judged on.
+    /// Trains one network per fold on the fold's training rows (<see cref="FitMembers"/>, fold i from seed + 1 + i, all
+    /// with <paramref name="scaling"/>) and returns each fold's outputs on its held-out rows, the scaled targets of those
+    /// rows and the objective's loss per row, with the trained network; both null for a fold whose training diverged or
+    /// whose outputs are not finite. What <see cref="DepthSelector"/> compares, stacks and reuses. The held-out rows are
+    /// not the fit's validation rows: a fit keeps its best validation epoch's weights, which would be chosen on the very
+    /// rows they are judged on.
     /// </summary>
-    internal IReadOnlyList<HeldOutResult?> HeldOut(IReadOnlyList<(SupervisedData Train, SupervisedData HeldOut)> folds)
+    internal IReadOnlyList<(HeldOutResult? Result, DeepNetwork? Network)> HeldOut(IReadOnlyList<(SupervisedData Train, SupervisedData HeldOut)> folds,
+        DataScaling scaling)
     {
-        var fits = FitMembers(folds.Select(f => (f.Train, seed)).ToArray());
-        var results = new HeldOutResult?[folds.Count];
+        var fits = FitMembers(folds.Select((f, i) => (f.Train, unchecked(seed + 1 + i))).ToArray(), scaling);
+        var results = new (HeldOutResult?, DeepNetwork?)[folds.Count];
         for (int i = 0; i < folds.Count; i++)
         {
             if (fits[i].Network is not DeepNetwork network)
                 continue;
-            using (network)
-                results[i] = Evaluate(network, fits[i].Device!, fits[i].Scaling!, folds[i].HeldOut);
+            var result = Evaluate(network, fits[i].Device!, scaling, folds[i].HeldOut);
+            if (result is null)
+                network.Dispose();
+            results[i] = (result, result is null ? null : network);
         }
         return results;
     }
@@ -333,7 +314,7 @@ internal sealed class NetworkTrainer
             TorchRuntime.Seed(seed, device);
             input.Split();
             var train = input.StatisticsRows;
-            var scaling = DataScaling.Fit(train, options);
+            var scaling = sharedScaling ?? DataScaling.Fit(train, options);
             var sized = options.WithSizesFor((int)Math.Min(int.MaxValue, input.TrainingRows));
             log?.Invoke($"Training {NetworkFactory.Describe(sized)} on {input.TrainingRows} rows " +
                         $"({input.ValidationRows} held out for validation), {input.FeatureCount} features, " +

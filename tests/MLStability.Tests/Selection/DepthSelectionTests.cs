@@ -51,8 +51,8 @@ public sealed class DepthSelectionTests
         Assert.AreEqual(DeepNetworkOptions.AutomaticHiddenLayers, selection.HiddenLayers, selection.ToString());
         Assert.IsTrue(selection.NetworkLoss < selection.LinearModelLoss);
         Assert.IsTrue(selection.NetworkWeight > selection.LinearWeight, selection.ToString());
-        Assert.AreEqual(DepthSelection.EnsembleSize, selection.NetworkMembers, "the MLP is trained as an ensemble");
-        StringAssert.Contains(selection.ToString(), $"the mean of {DepthSelection.EnsembleSize} networks");
+        Assert.AreEqual(1 + DepthSelection.CrossValidationFolds, selection.NetworkMembers, "the MLP is averaged with the fold MLPs");
+        StringAssert.Contains(selection.ToString(), $"the mean of {1 + DepthSelection.CrossValidationFolds} networks");
         Assert.IsTrue(automatic.RSquared > 0.75, $"R² {automatic.RSquared:F4}");
         Assert.AreEqual(NumericEmbeddingKind.Periodic, selection.NetworkEmbedding);
         CollectionAssert.AreEqual(new[] { "embedding", "block0", "block1", "block2", "block3", "head" },
