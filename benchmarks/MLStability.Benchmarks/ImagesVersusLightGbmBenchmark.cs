@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLStability.Data;
 using MLStability.Trainers;
 
