@@ -49,7 +49,7 @@ internal sealed class SampleArguments
           --width N             Transformer model width (default 64)
           --placement NAME      Transformer normalization: PreNorm (default), PostNorm, DeepNorm
           --data-loading NAME   Auto (default), InMemory or Streaming (read the digits through cursors every epoch)
-          --precision NAME      Float32 (default) or BFloat16 (mixed precision; slow on CPUs without AVX512_BF16/AMX)
+          --precision NAME      Auto (default: BFloat16 for large MLPs where the CPU has AVX512_BF16/AMX), Float32 or BFloat16
           --tensorboard DIR     write TensorBoard event files into DIR while training (tensorboard --logdir DIR)
           --find-learning-rate PNG  run the learning-rate range test first, draw its curve into PNG and train with
                                 the suggested learning rate (overrides --learning-rate)

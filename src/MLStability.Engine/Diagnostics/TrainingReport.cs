@@ -78,6 +78,12 @@ public sealed class TrainingReport
     public IReadOnlyList<KernelRoute> KernelRoutes { get; init; } = Array.Empty<KernelRoute>();
 
     /// <summary>
+    /// The number format the training steps ran in: <see cref="PrecisionKind.BFloat16"/> when bfloat16 was asked for, or
+    /// chosen by <see cref="PrecisionKind.Auto"/>, and passed its check; <see cref="PrecisionKind.Float32"/> otherwise.
+    /// </summary>
+    public PrecisionKind Precision { get; init; } = PrecisionKind.Float32;
+
+    /// <summary>
     /// How an automatic <see cref="DeepNetworkOptions.HiddenLayers"/> was chosen on this small table (a linear model, the
     /// MLP or both with weights, from cross-validated held-out outputs), or null when the depth was set or the table is
     /// too large to compare. When both were kept, this report's epochs are the MLP's training; the linear model trains
@@ -187,6 +193,9 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
     /// <summary>The kernel self-check's verdicts for this network, and the routes its training steps' audit added.</summary>
     public IReadOnlyList<KernelRoute> KernelRoutes { get; set; } = Array.Empty<KernelRoute>();
 
+    /// <summary>The number format the steps ran in.</summary>
+    public PrecisionKind Precision { get; init; } = PrecisionKind.Float32;
+
     /// <summary>How an automatic HiddenLayers was chosen, or null.</summary>
     public DepthSelection? DepthSelection { get; init; }
 
@@ -240,6 +249,7 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
             StepGradientsAtStart = StepGradientsAtStart,
             StepGradientsAtEnd = StepGradientsAtEnd,
             KernelRoutes = KernelRoutes,
+            Precision = Precision,
             DepthSelection = DepthSelection,
         };
     }

@@ -28,7 +28,7 @@ internal static class PackedTraining
     public static string? Unsupported(DeepNetworkOptions options) =>
         PackedMlp.Unsupported(options)
         ?? (options.Initialization == InitializationKind.Lsuv ? "Initialization = Lsuv" : null)
-        ?? (options.Precision != PrecisionKind.Float32 ? $"Precision = {options.Precision}" : null)
+        ?? (options.Precision == PrecisionKind.BFloat16 ? $"Precision = {options.Precision}" : null)
         ?? (options.GradientClipping == GradientClippingKind.Adaptive ? "GradientClipping = Adaptive" : null)
         ?? (options.ValidationFraction > 0 || options.EarlyStoppingPatience > 0 ? "a validation split" : null)
         ?? (options.CheckpointDirectory is not null || options.TensorBoardDirectory is not null || options.Progress is not null

@@ -356,14 +356,17 @@ public class DeepNetworkOptions
     public int? MemoryBudgetMegabytes { get; set; }
 
     /// <summary>
-    /// The number format of the training step: <see cref="PrecisionKind.Float32"/> (default) or
+    /// The number format of the training step: <see cref="PrecisionKind.Auto"/> (default: bfloat16 for large enough MLPs
+    /// on devices with native bfloat16, float32 elsewhere), <see cref="PrecisionKind.Float32"/>, or
     /// <see cref="PrecisionKind.BFloat16"/> mixed precision (forward and backward in bfloat16, float32 master weights and
-    /// optimizer state). Before training, the bfloat16 network is checked against the float32 one on training rows
-    /// (outputs and input gradients within 25%, where correct bfloat16 networks measure 1-12% and faulty ones the order of the values); if it fails, training falls back to float32 and says so in the log and
-    /// <see cref="TrainingReport.KernelRoutes"/>. Keep Float32 on CPUs without AVX512_BF16 or AMX
-    /// (<see cref="BFloat16Support.CpuBFloat16Instructions"/>): there bfloat16 is emulated and slower.
+    /// optimizer state). Before bfloat16 training, the bfloat16 network is checked against the float32 one on training
+    /// rows (outputs and input gradients within 25%, where correct bfloat16 networks measure 1-12% and faulty ones the
+    /// order of the values); if it fails, training falls back to float32 and says so in the log and
+    /// <see cref="TrainingReport.KernelRoutes"/>. <see cref="TrainingReport.Precision"/> says which format ran. Do not ask
+    /// for BFloat16 on CPUs without AVX512_BF16 or AMX (<see cref="BFloat16Support.CpuBFloat16Instructions"/>): there
+    /// bfloat16 is emulated and slower.
     /// </summary>
-    public PrecisionKind Precision { get; set; } = PrecisionKind.Float32;
+    public PrecisionKind Precision { get; set; } = PrecisionKind.Auto;
 
     /// <summary>
     /// What training does on a non-finite loss or gradient, or a loss spike. Default

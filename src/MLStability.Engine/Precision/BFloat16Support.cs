@@ -14,8 +14,34 @@ public static class BFloat16Support
     /// </summary>
     public static string? CpuBFloat16Instructions => CpuInstructions.Value;
 
-    /// <summary>True for CUDA devices and for CPUs with bfloat16 instructions.</summary>
-    internal static bool IsNative(torch.Device device) => device.type == DeviceType.CUDA || CpuBFloat16Instructions != null;
+    private static bool? assumedNative;
+
+    /// <summary>True for CUDA devices and for CPUs with bfloat16 instructions (or what <see cref="AssumeNative"/> says).</summary>
+    internal static bool IsNative(torch.Device device) =>
+        assumedNative ?? (device.type == DeviceType.CUDA || CpuBFloat16Instructions != null);
+
+    /// <summary>
+    /// Until disposed, every device counts as having (or lacking) native bfloat16: what lets tests of
+    /// <see cref="PrecisionKind.Auto"/> see both kinds of processor on whichever CPU runs them (the arithmetic is the same,
+    /// LibTorch emulates bfloat16 with the same rounding).
+    /// </summary>
+    internal static IDisposable AssumeNative(bool native)
+    {
+        var previous = assumedNative;
+        assumedNative = native;
+        return new Restore(() => assumedNative = previous);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        private Action? undo = undo;
+
+        public void Dispose()
+        {
+            undo?.Invoke();
+            undo = null;
+        }
+    }
 
     private static string? DetectCpuInstructions()
     {

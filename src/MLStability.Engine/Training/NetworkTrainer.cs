@@ -330,7 +330,7 @@ internal sealed class NetworkTrainer
                     InitializeLsuv(network, train, scaling, device);
                 long batch = Math.Min(options.BatchSize, input.TrainingRows); // what TrainingSession trains on
                 var kernelRoutes = KernelSelfCheck.Prepare(network, options, device, batch, log);
-                if (options.Precision == PrecisionKind.BFloat16)
+                if (AutomaticPrecision.Resolve(options, network, batch, device) == PrecisionKind.BFloat16)
                     (precision, kernelRoutes) = PrepareBFloat16(network, Build, train, scaling, device, batch, kernelRoutes);
                 return use(new PreparedFit(network, device, train, input.TrainingRows, input.Objective, scaling, kernelRoutes, precision,
                     batchSize => input.CreateBatches(scaling, device, batchSize)) { DepthSelection = depthSelection });
@@ -374,12 +374,19 @@ internal sealed class NetworkTrainer
     /// <summary>
     /// Builds the bfloat16 copy, routes its kernels as the master's, and checks it against the master on up to 64
     /// training rows; on a CPU without bfloat16 instructions it warns that the steps will be slower. Returns null (train
-    /// in float32) when the copy disagrees, with the verdict added to the kernel routes either way.
+    /// in float32) when the copy disagrees, with the verdict added to the kernel routes either way. Under
+    /// <see cref="PrecisionKind.Auto"/> the choice and a disagreement are logged as facts, not warnings: the user asked
+    /// for the faster of two correct formats, and got a correct one.
     /// </summary>
     private (BFloat16Compute? Precision, IReadOnlyList<KernelRoute> Routes) PrepareBFloat16(DeepNetwork network, Func<DeepNetwork> build,
         SupervisedData train, DataScaling scaling, torch.Device device, long batch, IReadOnlyList<KernelRoute> routes)
     {
-        if (!BFloat16Support.IsNative(device))
+        bool automatic = options.Precision == PrecisionKind.Auto;
+        if (automatic)
+            log?.Invoke($"Precision = Auto: bfloat16 steps ({(device.type == DeviceType.CUDA ? "CUDA" : BFloat16Support.CpuBFloat16Instructions ?? "native bfloat16")}, " +
+                        $"{AutomaticPrecision.MultiplyAddsPerRow(network) * batch / 1e6:F1} M multiply-adds per step, at least " +
+                        $"{AutomaticPrecision.MinimumMultiplyAddsPerStep / 1e6:F1} M), if the bfloat16 network passes its check.");
+        else if (!BFloat16Support.IsNative(device))
             log?.Invoke($"Warning: Precision = BFloat16 on {KernelSelfCheck.Processor}, which has no AVX512_BF16 or AMX: LibTorch " +
                         "emulates bfloat16 there, and the steps are slower than in float32 (docs/performance.md).");
         var copy = build();
@@ -397,7 +404,7 @@ internal sealed class NetworkTrainer
             agrees ? KernelSelfCheck.LibraryRoute : nameof(PrecisionKind.Float32), error, agrees ? error : 0, BFloat16Compute.AllowedError);
         log?.Invoke(agrees
             ? $"BFloat16 steps: the bfloat16 network agrees with the float32 one within {KernelSelfCheck.Format(error)} (allowed {KernelSelfCheck.Format(BFloat16Compute.AllowedError)})."
-            : $"Warning: the bfloat16 network is off by {KernelSelfCheck.Format(error)} from the float32 one (allowed " +
+            : $"{(automatic ? "" : "Warning: ")}the bfloat16 network is off by {KernelSelfCheck.Format(error)} from the float32 one (allowed " +
               $"{KernelSelfCheck.Format(BFloat16Compute.AllowedError)}) on {KernelSelfCheck.Processor}: training in float32 instead.");
         if (!agrees)
         {

@@ -54,7 +54,12 @@ internal sealed class TrainingSession : IDisposable
         monitor = new GradientMonitor(options.DiagnosticsInterval);
         stepObservers = observers.Prepend(monitor).ToArray();
         earlyStopping = new EarlyStopping(options.EarlyStoppingPatience);
-        report = new TrainingReportBuilder(options) { KernelRoutes = fit.KernelRoutes, DepthSelection = fit.DepthSelection };
+        report = new TrainingReportBuilder(options)
+        {
+            KernelRoutes = fit.KernelRoutes,
+            DepthSelection = fit.DepthSelection,
+            Precision = precision is null ? PrecisionKind.Float32 : PrecisionKind.BFloat16,
+        };
         stepsPerEpoch = StepsPerEpoch(batches.TrainingRows, batchSize, options.EffectiveNormalization);
         epochs = options.ResolveEpochs(stepsPerEpoch);
         schedule = new LearningRateSchedule(options, stepsPerEpoch, stepsPerEpoch * epochs);
