@@ -9,7 +9,7 @@ namespace MLStability.Benchmarks;
 
 /// <summary>
 /// The default StableDeep trainers against ML.NET's SDCA, FastTree and LightGBM on public tabular data sets, by
-/// 5-fold cross-validation, with and without NormalizeMeanVariance in front of every trainer (docs/tabular.md), and
+/// 5-fold cross-validation (an 80/20 split above <see cref="SplitAboveRows"/> rows, as a user would), with and without NormalizeMeanVariance in front of every trainer (docs/tabular.md), and
 /// the wall time of StableDeep's and LightGBM's cross-validations, measured in the same run, with their ratio over all
 /// rows (docs/performance.md).
 /// Usage: tabular [--folds N] [--only NAME] [--data DIR] [--set Option=Value ...] [--deep-only] [--raw-only] (--set
@@ -17,6 +17,9 @@ namespace MLStability.Benchmarks;
 /// </summary>
 internal static class TabularBenchmark
 {
+    /// <summary>Tables above this many rows are scored on one 80/20 split (seed 1) instead of the cross-validation.</summary>
+    private const long SplitAboveRows = 10_000;
+
     public static int Run(string[] args)
     {
         int folds = 5;
@@ -37,7 +40,7 @@ internal static class TabularBenchmark
                 default: Console.Error.WriteLine($"Unknown option {args[i]}. Usage: tabular [--folds N] [--only NAME] [--data DIR] [--set Option=Value] [--deep-only] [--raw-only]"); return 2;
             }
         }
-        Console.WriteLine($"{folds}-fold cross-validation, seed 1; StableDeep with " +
+        Console.WriteLine($"{folds}-fold cross-validation (an 80/20 split above {SplitAboveRows:N0} rows), seed 1; StableDeep with " +
                           (settings.Count == 0 ? "default options." : string.Join(", ", settings) + ", other options at their defaults."));
         Console.WriteLine();
         Console.WriteLine("| data set | task (metric) | rows x features | features scaled by the user | StableDeep | SDCA | FastTree | LightGBM | best ML.NET | StableDeep - best | StableDeep s | LightGBM s |");
@@ -57,7 +60,7 @@ internal static class TabularBenchmark
                     .ToDictionary(t => t.Name, t =>
                     {
                         var watch = Stopwatch.StartNew();
-                        var result = CrossValidate(ml, set, data, t.Estimator, normalize, folds);
+                        var result = CrossValidate(ml, set, data, t.Estimator, normalize, rows > SplitAboveRows ? 0 : folds);
                         return (result.Metric, result.DepthNote, Seconds: watch.Elapsed.TotalSeconds);
                     });
                 var scores = results.ToDictionary(r => r.Key, r => r.Value.Metric);
@@ -150,7 +153,10 @@ internal static class TabularBenchmark
         }
     }
 
-    /// <summary>The metric averaged over the folds, and for StableDeep what its automatic depth chose in them.</summary>
+    /// <summary>
+    /// The metric averaged over the folds (or on the 20% test rows when <paramref name="folds"/> is 0), and for
+    /// StableDeep what its automatic depth chose in them.
+    /// </summary>
     private static (double Metric, string DepthNote) CrossValidate(MLContext ml, TabularDataSet set, IDataView data, IEstimator<ITransformer> trainer, bool normalize, int folds)
     {
         IEstimator<ITransformer> pipeline = set.Task == TabularTask.Multiclass
@@ -159,20 +165,39 @@ internal static class TabularBenchmark
         if (normalize)
             pipeline = pipeline.Append(ml.Transforms.NormalizeMeanVariance("Features"));
         pipeline = pipeline.Append(trainer);
-        var (metric, models) = set.Task switch
+        var (metric, models) = folds == 0 ? Split(ml, set.Task, data, pipeline) : set.Task switch
         {
             TabularTask.Multiclass => Results(ml.MulticlassClassification.CrossValidate(data, pipeline, folds), f => f.Metrics.MicroAccuracy, f => f.Model),
             TabularTask.Binary => Results(ml.BinaryClassification.CrossValidateNonCalibrated(data, pipeline, folds), f => f.Metrics.AreaUnderRocCurve, f => f.Model),
             _ => Results(ml.Regression.CrossValidate(data, pipeline, folds), f => f.Metrics.RSquared, f => f.Model),
         };
-        var depths = models.OfType<TransformerChain<ITransformer>>().Select(m => m.LastTransformer).OfType<StableDeepPredictionTransformer>()
-            .Select(m => m.TrainingReport.DepthSelection).ToList();
+        var reports = models.OfType<TransformerChain<ITransformer>>().Select(m => m.LastTransformer).OfType<StableDeepPredictionTransformer>()
+            .Select(m => m.TrainingReport).ToList();
+        var depths = reports.Select(r => r.DepthSelection).ToList();
+        var embeddings = reports.Select(r => r.EmbeddingSelection).ToList();
+        if (embeddings.Count > 0 && embeddings.All(e => e is not null))
+            return (metric, $"periodic embedding in {embeddings.Count(e => e!.Chosen == NumericEmbeddingKind.Periodic)} of {embeddings.Count} fits; " +
+                            "held-out loss (plain, periodic) " + string.Join(" ", embeddings.Select(e => $"({F(e!.PlainLoss)}, {F(e.PeriodicLoss)})")));
         if (depths.Count == 0 || depths.Any(d => d is null))
             return (metric, "");
         return (metric, $"linear model in {depths.Count(d => d!.ChoseLinearModel)}, both in {depths.Count(d => d!.Combined)} of {depths.Count} folds, " +
                         $"mean held-out loss linear {F(depths.Average(d => d!.LinearModelLoss))}, network {F(depths.Average(d => d!.NetworkLoss))}, " +
                         $"combined {F(depths.Average(d => d!.CombinedLoss ?? double.NaN))}; weights (linear, network) " +
                         string.Join(" ", depths.Select(d => $"({d!.LinearWeight:F2}, {d.NetworkWeight:F2})")));
+    }
+
+    private static (double Metric, List<ITransformer> Models) Split(MLContext ml, TabularTask task, IDataView data, IEstimator<ITransformer> pipeline)
+    {
+        var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
+        var model = pipeline.Fit(split.TrainSet);
+        var scored = model.Transform(split.TestSet);
+        double metric = task switch
+        {
+            TabularTask.Multiclass => ml.MulticlassClassification.Evaluate(scored).MicroAccuracy,
+            TabularTask.Binary => ml.BinaryClassification.EvaluateNonCalibrated(scored).AreaUnderRocCurve,
+            _ => ml.Regression.Evaluate(scored).RSquared,
+        };
+        return (metric, new List<ITransformer> { model });
     }
 
     private static (double Metric, List<ITransformer> Models) Results<T>(IReadOnlyList<T> folds, Func<T, double> metric, Func<T, ITransformer> model) =>

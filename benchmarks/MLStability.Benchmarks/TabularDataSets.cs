@@ -27,6 +27,8 @@ internal sealed record TabularDataSet(string Name, string File, TabularTask Task
         new("Boston housing ($1000s)", "boston.csv", TabularTask.Regression),
         new("Boston housing ($)", "boston.csv", TabularTask.Regression, TargetScale: 1000),
         new("cars: miles per gallon", "cars-mpg.csv", TabularTask.Regression),
+        new("satellite", "satellite.csv", TabularTask.Multiclass),
+        new("letters", "letters.csv", TabularTask.Multiclass),
     };
 
     public DataKind LabelKind => Task == TabularTask.Binary ? DataKind.Boolean : DataKind.Single;

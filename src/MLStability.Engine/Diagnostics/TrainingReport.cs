@@ -91,6 +91,13 @@ public sealed class TrainingReport
     /// </summary>
     public DepthSelection? DepthSelection { get; init; }
 
+    /// <summary>
+    /// How an automatic <see cref="DeepNetworkOptions.NumericEmbedding"/> was chosen on a table above
+    /// <see cref="DepthSelection.MaximumRows"/> training rows (the MLP with and without the periodic embedding, on
+    /// held-out rows), or null when the embedding was set, the table is small or wide, or the data streamed.
+    /// </summary>
+    public EmbeddingSelection? EmbeddingSelection { get; init; }
+
     /// <summary>The run's first-hidden-layer to head gradient-norm ratio in the last epoch with statistics.</summary>
     public double FirstToLastGradientRatio =>
         Epochs.LastOrDefault(e => e.Layers.Count >= 2)?.FirstToLastGradientRatio ?? double.NaN;
@@ -103,6 +110,8 @@ public sealed class TrainingReport
         md.AppendLine($"Evidence: {Evidence}").AppendLine();
         if (DepthSelection != null)
             md.AppendLine($"Depth: {DepthSelection}.").AppendLine();
+        if (EmbeddingSelection != null)
+            md.AppendLine($"Embedding: {EmbeddingSelection}.").AppendLine();
         if (Epochs.Count > 0 && WeightsEpoch != Epochs[^1].Progress.Epoch)
             md.AppendLine($"The model holds the weights of epoch {WeightsEpoch} (best validation loss), not of the last epoch.").AppendLine();
         if (Remedies.Count > 0)
@@ -199,6 +208,9 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
     /// <summary>How an automatic HiddenLayers was chosen, or null.</summary>
     public DepthSelection? DepthSelection { get; init; }
 
+    /// <summary>How an automatic NumericEmbedding was chosen, or null.</summary>
+    public EmbeddingSelection? EmbeddingSelection { get; init; }
+
     public void Capture(CheckpointFile checkpoint)
     {
         checkpoint.Set("report.epochs", epochs);
@@ -251,6 +263,7 @@ internal sealed class TrainingReportBuilder(DeepNetworkOptions options)
             KernelRoutes = KernelRoutes,
             Precision = Precision,
             DepthSelection = DepthSelection,
+            EmbeddingSelection = EmbeddingSelection,
         };
     }
 }

@@ -138,9 +138,12 @@ public class DeepNetworkOptions
     /// MLP only: how each (scaled) numeric feature enters the network. <see cref="NumericEmbeddingKind.Periodic"/> maps
     /// each feature through trainable frequencies and its own small layer first (see the kind), which lets the network
     /// fit threshold-like effects of single features that a plain MLP smooths over; it multiplies the first layer's
-    /// input width by <see cref="PeriodicEmbeddingWidth"/>. Default null: automatic, Periodic for the MLP that a small
-    /// table's automatic depth compares with a linear model (<see cref="HiddenLayers"/>; a linear model has none) when
-    /// the table has at most <see cref="DepthSelection.MaximumEmbeddedFeatures"/> features, None everywhere else.
+    /// input width by <see cref="PeriodicEmbeddingWidth"/>. Default null: automatic. On an in-memory table of at most
+    /// <see cref="DepthSelection.MaximumEmbeddedFeatures"/> features: Periodic for the MLP that a small table's automatic
+    /// depth compares with a linear model (<see cref="HiddenLayers"/>; a linear model has none); above
+    /// <see cref="DepthSelection.MaximumRows"/> training rows, Periodic where a held-out comparison of the MLP with and
+    /// without it finds it clearly better, None otherwise (<see cref="EmbeddingSelection"/>,
+    /// <see cref="TrainingReport.EmbeddingSelection"/>). None on wider inputs and streamed data.
     /// </summary>
     public NumericEmbeddingKind? NumericEmbedding { get; set; }
 

@@ -37,8 +37,8 @@ internal static class DepthSelector
         new Random(seed).Shuffle(order);
         // Both candidates are sized for all the training rows, as the final fit will be, not for a fold's share.
         var sized = options.WithSizesFor(train.Rows);
-        var linear = Candidate(sized, 0, train.FeatureCount);
-        var network = Candidate(sized, DeepNetworkOptions.AutomaticHiddenLayers, train.FeatureCount);
+        var linear = Candidate(sized, 0, NumericEmbeddingKind.None);
+        var network = Candidate(sized, DeepNetworkOptions.AutomaticHiddenLayers, sized.NumericEmbedding ?? AutomaticEmbedding(train.FeatureCount));
         // One scaling, the final fit's, for every fold: the fold MLPs become members of the final model, which scales
         // its inputs once, and all held-out outputs are in the same units for the stacking weights.
         var scaling = DataScaling.Fit(train, options);
@@ -122,13 +122,15 @@ internal static class DepthSelector
     private static NumericEmbeddingKind AutomaticEmbedding(int featureCount) =>
         featureCount <= DepthSelection.MaximumEmbeddedFeatures ? NumericEmbeddingKind.Periodic : NumericEmbeddingKind.None;
 
-    /// <summary>The fit's options with <paramref name="hiddenLayers"/>, and nothing that writes, reports or holds out rows.</summary>
-    private static DeepNetworkOptions Candidate(DeepNetworkOptions sized, int hiddenLayers, int featureCount)
+    /// <summary>
+    /// The fit's options with <paramref name="hiddenLayers"/> and <paramref name="embedding"/>, and nothing that writes,
+    /// reports or holds out rows: a candidate of a selection (the linear model stays the plain convex one).
+    /// </summary>
+    internal static DeepNetworkOptions Candidate(DeepNetworkOptions sized, int hiddenLayers, NumericEmbeddingKind embedding)
     {
         var candidate = sized.Copy<DeepNetworkOptions>();
         candidate.HiddenLayers = hiddenLayers;
-        // The linear model stays the plain convex one; the MLP gets the tabular embedding unless the user chose.
-        candidate.NumericEmbedding = hiddenLayers == 0 ? NumericEmbeddingKind.None : sized.NumericEmbedding ?? AutomaticEmbedding(featureCount);
+        candidate.NumericEmbedding = embedding;
         candidate.ValidationFraction = 0;
         candidate.EarlyStoppingPatience = 0;
         candidate.CheckpointDirectory = null;

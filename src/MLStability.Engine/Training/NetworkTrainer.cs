@@ -17,6 +17,7 @@ internal sealed class NetworkTrainer
     private readonly Action<string>? log;
     private readonly IReadOnlyList<ITrainingObserver> observers;
     private DepthSelection? depthSelection;
+    private EmbeddingSelection? embeddingSelection;
     private StackedParts? stackedParts;
     private DataScaling? sharedScaling; // fitted once for a cross-validation's folds and its final fit
 
@@ -97,7 +98,7 @@ internal sealed class NetworkTrainer
     /// </summary>
     public LearningRateRangeTest FindLearningRate(SupervisedData data, LearningRateFinderOptions settings)
     {
-        var trainer = WithDepthFor(data);
+        var trainer = WithDepthFor(data).WithEmbeddingFor(data);
         using (trainer.stackedParts)
             return trainer.FindLearningRate(trainer.InMemory(data), settings);
     }
@@ -122,7 +123,7 @@ internal sealed class NetworkTrainer
 
     private (DeepNetwork Network, torch.Device Device, TrainingReport Report, DataScaling Scaling) Fit(SupervisedData data)
     {
-        var trainer = WithDepthFor(data);
+        var trainer = WithDepthFor(data).WithEmbeddingFor(data);
         using var parts = trainer.stackedParts;
         var fit = trainer.Fit(trainer.InMemory(data), null);
         if (parts is null)
@@ -249,6 +250,19 @@ internal sealed class NetworkTrainer
         return new NetworkTrainer(chosen, seed, log, observers) { depthSelection = selection, stackedParts = parts, sharedScaling = scaling };
     }
 
+    /// <summary>This trainer, or one whose automatic NumericEmbedding was chosen on held-out rows (<see cref="EmbeddingSelector"/>).</summary>
+    private NetworkTrainer WithEmbeddingFor(SupervisedData data)
+    {
+        if (data.Rows <= DepthSelection.MaximumRows)
+            return this;
+        var (train, _) = Split(data);
+        if (!EmbeddingSelector.Applies(options, train))
+            return this;
+        var (chosen, selection, scaling) = EmbeddingSelector.Select(options, train, seed);
+        log?.Invoke($"Embedding selection: {selection}.");
+        return new NetworkTrainer(chosen, seed, log, observers) { embeddingSelection = selection, sharedScaling = scaling };
+    }
+
     /// <summary>
     /// Trains one network per fold on the fold's training rows (<see cref="FitMembers"/>, fold i from seed + 1 + i, all
     /// with <paramref name="scaling"/>) and returns each fold's outputs on its held-out rows, the scaled targets of those
@@ -333,7 +347,7 @@ internal sealed class NetworkTrainer
                 if (AutomaticPrecision.Resolve(options, network, batch, device) == PrecisionKind.BFloat16)
                     (precision, kernelRoutes) = PrepareBFloat16(network, Build, train, scaling, device, batch, kernelRoutes);
                 return use(new PreparedFit(network, device, train, input.TrainingRows, input.Objective, scaling, kernelRoutes, precision,
-                    batchSize => input.CreateBatches(scaling, device, batchSize)) { DepthSelection = depthSelection });
+                    batchSize => input.CreateBatches(scaling, device, batchSize)) { DepthSelection = depthSelection, EmbeddingSelection = embeddingSelection });
             }
             catch
             {
@@ -517,4 +531,7 @@ internal sealed record PreparedFit(DeepNetwork Network, torch.Device Device, Sup
 {
     /// <summary>How an automatic HiddenLayers was chosen for this fit, or null.</summary>
     public DepthSelection? DepthSelection { get; init; }
+
+    /// <summary>How an automatic NumericEmbedding was chosen above the depth selection's rows, or null.</summary>
+    public EmbeddingSelection? EmbeddingSelection { get; init; }
 }

@@ -58,6 +58,7 @@ internal sealed class TrainingSession : IDisposable
         {
             KernelRoutes = fit.KernelRoutes,
             DepthSelection = fit.DepthSelection,
+            EmbeddingSelection = fit.EmbeddingSelection,
             Precision = precision is null ? PrecisionKind.Float32 : PrecisionKind.BFloat16,
         };
         stepsPerEpoch = StepsPerEpoch(batches.TrainingRows, batchSize, options.EffectiveNormalization);
