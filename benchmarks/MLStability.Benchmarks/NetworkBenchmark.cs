@@ -37,6 +37,7 @@ internal static class NetworkBenchmark
             Optimizer = OptimizerKind.Adam, LearningRate = 1e-3f, WeightDecay = 0, LearningRateSchedule = LearningRateScheduleKind.Constant,
             WarmupSteps = 0, GradientClipping = GradientClippingKind.None, Dropout = 0, Initialization = InitializationKind.Default,
             Epochs = epochs, BatchSize = 128, Seed = Seed, Device = "cpu",
+            Precision = PrecisionKind.Float32, // as the hand-written loops compute
         };
         int[] channels = { 16, 32, 64 };
         const int LstmUnits = 128;

@@ -51,6 +51,7 @@ internal static class TrainingBenchmark
             WeightDecay = 0, LearningRateSchedule = LearningRateScheduleKind.Constant, WarmupSteps = 0,
             Epochs = epochs, BatchSize = BatchSize, Seed = Seed, Device = "cpu", DiagnosticsInterval = diagnosticsInterval,
             OnInstability = policy,
+            Precision = PrecisionKind.Float32, // the hand-written loop computes in float32; Auto would take bfloat16 on AVX512_BF16
         };
 
         var result = InterleavedEpochs.Run(ml, data, options, () => HandWrittenLoop.Mlp(data.FeatureCount, hidden, Classes), rounds);
