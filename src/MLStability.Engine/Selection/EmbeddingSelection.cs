@@ -33,13 +33,24 @@ public sealed record EmbeddingSelection(long CandidateRows, long HeldOutRows, do
     /// </summary>
     public const double RequiredImprovement = 0.05;
 
+    /// <summary>
+    /// The optimizer steps each candidate trains for when <see cref="DeepNetworkOptions.Epochs"/> is automatic: half the
+    /// automatic minimum of a fit. The selection needs the order of the two, not trained models; measured, 250 steps
+    /// chose as 500 did on letters (held-out loss 0.551 plain, 0.478 periodic) and satellite (plain in all five folds,
+    /// by 2% to 12%), and took satellite's five folds from 43.4 s to 29.4 s (16.4 s without the selection).
+    /// </summary>
+    public const int CandidateSteps = 250;
+
+    /// <summary>The epochs each candidate trained: the user's Epochs, or enough for <see cref="CandidateSteps"/> steps.</summary>
+    public int CandidateEpochs { get; init; }
+
     /// <summary>The most rows the candidates are measured on.</summary>
     public const int MaximumHeldOutRows = 2_000;
 
     /// <inheritdoc/>
     public override string ToString() =>
         $"NumericEmbedding = {Chosen}: held-out loss {F(PlainLoss)} without an embedding, {F(PeriodicLoss)} over the periodic " +
-        $"embedding (each trained on {CandidateRows} rows, measured on {HeldOutRows} others)";
+        $"embedding (each trained {CandidateEpochs} epochs on {CandidateRows} rows, measured on {HeldOutRows} others)";
 
     private static string F(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 }

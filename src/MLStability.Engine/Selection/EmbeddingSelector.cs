@@ -29,9 +29,14 @@ internal static class EmbeddingSelector
         var scaling = DataScaling.Fit(train, options);
         // Sized for all the training rows, as the final fit will be.
         var sized = options.WithSizesFor(train.Rows);
+        // The user's epochs where set; else enough for CandidateSteps steps on the sample (the automatic count would give
+        // each candidate as many steps as the final fit).
+        long stepsPerEpoch = (candidateRows + options.BatchSize - 1) / options.BatchSize;
+        int epochs = options.Epochs ?? (int)Math.Max(1, (EmbeddingSelection.CandidateSteps + stepsPerEpoch - 1) / stepsPerEpoch);
         double Loss(NumericEmbeddingKind embedding)
         {
             var candidate = DepthSelector.Candidate(sized, sized.HiddenLayers ?? DeepNetworkOptions.AutomaticHiddenLayers, embedding);
+            candidate.Epochs = epochs;
             var (result, network) = new NetworkTrainer(candidate, seed).HeldOut(fold, scaling)[0];
             network?.Dispose();
             result?.Outputs.Dispose();
@@ -42,6 +47,6 @@ internal static class EmbeddingSelector
         var chosenEmbedding = periodic < (1 - EmbeddingSelection.RequiredImprovement) * plain ? NumericEmbeddingKind.Periodic : NumericEmbeddingKind.None;
         var chosen = options.Copy<DeepNetworkOptions>();
         chosen.NumericEmbedding = chosenEmbedding;
-        return (chosen, new EmbeddingSelection(candidateRows, heldOutRows, plain, periodic, chosenEmbedding), scaling);
+        return (chosen, new EmbeddingSelection(candidateRows, heldOutRows, plain, periodic, chosenEmbedding) { CandidateEpochs = epochs }, scaling);
     }
 }

@@ -59,6 +59,7 @@ public sealed class EmbeddingSelectionTests
         Assert.AreEqual(expected, selection.Chosen, selection.ToString());
         Assert.AreEqual(Math.Min(EmbeddingSelection.MaximumHeldOutRows, Rows / 5), selection.HeldOutRows);
         Assert.AreEqual(Math.Min(EmbeddingSelection.MaximumCandidateRows, Rows - selection.HeldOutRows), selection.CandidateRows);
+        Assert.AreEqual(40, selection.CandidateEpochs, "the candidates train the epochs the user set");
         if (expected == NumericEmbeddingKind.Periodic)
             Assert.IsTrue(selection.PeriodicLoss < (1 - EmbeddingSelection.RequiredImprovement) * selection.PlainLoss, selection.ToString());
         StringAssert.Contains(automatic.Report.ToMarkdown(), "Embedding: NumericEmbedding = " + expected);
@@ -83,6 +84,19 @@ public sealed class EmbeddingSelectionTests
         double plain = Accuracy(NumericEmbeddingKind.None), periodic = Accuracy(NumericEmbeddingKind.Periodic);
         Console.WriteLine($"stripes: plain {plain:F4}, periodic {periodic:F4}");
         Assert.IsTrue(periodic > plain + 0.03, $"plain {plain:F4}, periodic {periodic:F4}");
+    }
+
+    [TestMethod]
+    public void WithAutomaticEpochsTheCandidatesTrainAHalfLengthRun()
+    {
+        var options = Options();
+        options.Epochs = null;
+        options.BatchSize = 128;
+        using var model = new NetworkTrainer(options, seed: 2).Train(Table(striped: false));
+        var selection = model.Report.EmbeddingSelection!;
+        long stepsPerEpoch = (selection.CandidateRows + 127) / 128; // 1,920 rows: 15 steps
+        Assert.AreEqual((int)((EmbeddingSelection.CandidateSteps + stepsPerEpoch - 1) / stepsPerEpoch), selection.CandidateEpochs, selection.ToString());
+        Assert.IsTrue(model.Report.Epochs.Count * ((Rows + 127) / 128) >= 500, "the final fit keeps its automatic length");
     }
 
     [TestMethod]
