@@ -9,7 +9,8 @@ namespace MLStability.Benchmarks;
 
 /// <summary>
 /// The default StableDeep trainers against ML.NET's SDCA, FastTree and LightGBM on public tabular data sets, by
-/// 5-fold cross-validation (an 80/20 split above <see cref="SplitAboveRows"/> rows, as a user would), with and without NormalizeMeanVariance in front of every trainer (docs/tabular.md), and
+/// 5-fold cross-validation (an 80/20 split above <see cref="SplitAboveRows"/> rows, as a user would), with and without
+/// NormalizeMeanVariance in front of every trainer (docs/tabular.md), and
 /// the wall time of StableDeep's and LightGBM's cross-validations, measured in the same run, with their ratio over all
 /// rows (docs/performance.md).
 /// Usage: tabular [--folds N] [--only NAME] [--data DIR] [--set Option=Value ...] [--deep-only] [--raw-only] (--set

@@ -49,21 +49,10 @@ internal static class LibTorchKernels
         convolutionOverride = convolution ?? previousConvolution;
         recurrentOverride = recurrent ?? previousRecurrent;
         KernelSelfCheck.ForgetVerdicts(); // verdicts about the other kernels no longer hold
-        return new Scope(() =>
+        return new UndoOnDispose(() =>
         {
             (convolutionOverride, recurrentOverride) = (previousConvolution, previousRecurrent);
             KernelSelfCheck.ForgetVerdicts();
         });
-    }
-
-    private sealed class Scope(Action undo) : IDisposable
-    {
-        private Action? undo = undo;
-
-        public void Dispose()
-        {
-            undo?.Invoke();
-            undo = null;
-        }
     }
 }

@@ -29,18 +29,7 @@ public static class BFloat16Support
     {
         var previous = assumedNative;
         assumedNative = native;
-        return new Restore(() => assumedNative = previous);
-    }
-
-    private sealed class Restore(Action undo) : IDisposable
-    {
-        private Action? undo = undo;
-
-        public void Dispose()
-        {
-            undo?.Invoke();
-            undo = null;
-        }
+        return new UndoOnDispose(() => assumedNative = previous);
     }
 
     private static string? DetectCpuInstructions()

@@ -41,11 +41,11 @@ public sealed record EmbeddingSelection(long CandidateRows, long HeldOutRows, do
     /// </summary>
     public const int CandidateSteps = 250;
 
-    /// <summary>The epochs each candidate trained: the user's Epochs, or enough for <see cref="CandidateSteps"/> steps.</summary>
-    public int CandidateEpochs { get; init; }
-
     /// <summary>The most rows the candidates are measured on.</summary>
     public const int MaximumHeldOutRows = 2_000;
+
+    /// <summary>The epochs each candidate trained: the user's Epochs, or enough for <see cref="CandidateSteps"/> steps.</summary>
+    public int CandidateEpochs { get; init; }
 
     /// <inheritdoc/>
     public override string ToString() =>

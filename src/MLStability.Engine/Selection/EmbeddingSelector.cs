@@ -9,10 +9,10 @@ namespace MLStability;
 /// </summary>
 internal static class EmbeddingSelector
 {
-    /// <summary>Whether <paramref name="options"/> leave the embedding to a selection on <paramref name="train"/>.</summary>
-    public static bool Applies(DeepNetworkOptions options, SupervisedData train) =>
-        options.Network == NetworkKind.Mlp && options.NumericEmbedding is null && train.Rows > DepthSelection.MaximumRows &&
-        train.FeatureCount <= DepthSelection.MaximumEmbeddedFeatures;
+    /// <summary>Whether <paramref name="options"/> leave the embedding to a selection on <paramref name="trainingRows"/> rows of <paramref name="featureCount"/> features.</summary>
+    public static bool Applies(DeepNetworkOptions options, int trainingRows, int featureCount) =>
+        options.Network == NetworkKind.Mlp && options.NumericEmbedding is null && trainingRows > DepthSelection.MaximumRows &&
+        featureCount <= DepthSelection.MaximumEmbeddedFeatures;
 
     /// <summary>
     /// Trains both candidates on a sample of <paramref name="train"/> (the rows the fit will train on) and returns the

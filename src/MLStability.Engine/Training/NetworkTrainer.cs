@@ -253,10 +253,11 @@ internal sealed class NetworkTrainer
     /// <summary>This trainer, or one whose automatic NumericEmbedding was chosen on held-out rows (<see cref="EmbeddingSelector"/>).</summary>
     private NetworkTrainer WithEmbeddingFor(SupervisedData data)
     {
-        if (data.Rows <= DepthSelection.MaximumRows)
+        // Checked before the split too: the split copies the rows when some are held out for validation.
+        if (!EmbeddingSelector.Applies(options, data.Rows, data.FeatureCount))
             return this;
         var (train, _) = Split(data);
-        if (!EmbeddingSelector.Applies(options, train))
+        if (!EmbeddingSelector.Applies(options, train.Rows, train.FeatureCount))
             return this;
         var (chosen, selection, scaling) = EmbeddingSelector.Select(options, train, seed);
         log?.Invoke($"Embedding selection: {selection}.");
